@@ -1,0 +1,88 @@
+using System.Reflection;
+using System.Runtime.Loader;
+
+namespace ForkHost.Apps;
+
+/// <summary>
+/// Loads the app assembly into the default load context, so that the app and ForkHost share one copy of every
+/// assembly they both use: ForkHost.Shared (the contract) and MySqlConnector (whose pools the supervisor clears
+/// before spawning). The app's own dependencies are resolved from its deps.json, as for a plugin; build apps with
+/// &lt;EnableDynamicLoading&gt;true&lt;/EnableDynamicLoading&gt; so they are copied next to it.
+/// </summary>
+internal static class AppLoader
+{
+    public static (IForkHostApp App, Type Type) Load(AppSpecification specification)
+    {
+        Type type = ResolveType(specification);
+        try
+        {
+            return ((IForkHostApp)Activator.CreateInstance(type)!, type);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is not null)
+        {
+            throw new AppResolutionException($"The constructor of {type.FullName} threw: {e.InnerException.Message}", e.InnerException);
+        }
+    }
+
+    public static Type ResolveType(AppSpecification specification)
+    {
+        string path = specification.AssemblyPath;
+        if (!File.Exists(path))
+            throw new AppResolutionException($"App assembly '{path}' does not exist. Build the app (dotnet build) and pass the path of its .dll.");
+
+        Assembly assembly = LoadAssembly(path);
+        Type[] candidates;
+        try
+        {
+            candidates = assembly.GetExportedTypes();
+        }
+        catch (Exception e) when (e is ReflectionTypeLoadException or FileNotFoundException or FileLoadException)
+        {
+            throw new AppResolutionException($"Cannot read the types of '{path}': {e.Message}. Build the app with <EnableDynamicLoading>true</EnableDynamicLoading> so its dependencies are copied next to it.", e);
+        }
+
+        if (specification.TypeName is { } name)
+        {
+            Type? named = candidates.FirstOrDefault(t => t.FullName == name)
+                ?? candidates.SingleOrDefault(t => t.Name == name);
+            if (named is null)
+                throw new AppResolutionException($"App assembly '{path}' has no public type '{name}'.");
+            if (!IsApp(named))
+                throw new AppResolutionException($"Type '{named.FullName}' in '{path}' does not implement {nameof(IForkHostApp)} with a public parameterless constructor.");
+            return named;
+        }
+
+        Type[] apps = candidates.Where(IsApp).ToArray();
+        return apps.Length switch
+        {
+            1 => apps[0],
+            0 => throw new AppResolutionException($"App assembly '{path}' has no public type implementing {nameof(IForkHostApp)} with a public parameterless constructor."),
+            _ => throw new AppResolutionException($"App assembly '{path}' has {apps.Length} app types ({string.Join(", ", apps.Select(a => a.FullName))}); name one: --app '{path}:{apps[0].FullName}'."),
+        };
+    }
+
+    private static bool IsApp(Type type) =>
+        typeof(IForkHostApp).IsAssignableFrom(type) && type is { IsAbstract: false, IsInterface: false }
+        && type.GetConstructor(Type.EmptyTypes) is not null;
+
+    private static Assembly LoadAssembly(string path)
+    {
+        var resolver = new AssemblyDependencyResolver(path);
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+            resolver.ResolveAssemblyToPath(name) is { } dependency ? context.LoadFromAssemblyPath(dependency) : null;
+        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
+            resolver.ResolveUnmanagedDllToPath(name) is { } library ? System.Runtime.InteropServices.NativeLibrary.Load(library) : IntPtr.Zero;
+        try
+        {
+            return AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
+        }
+        catch (BadImageFormatException e)
+        {
+            throw new AppResolutionException($"'{path}' is not a .NET assembly: {e.Message}", e);
+        }
+        catch (FileLoadException e)
+        {
+            throw new AppResolutionException($"Cannot load '{path}': {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace ForkHost.Channel;
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    UseStringEnumConverter = true,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true)]
+[JsonSerializable(typeof(HelloMessage))]
+[JsonSerializable(typeof(HandlesMessage))]
+[JsonSerializable(typeof(ReadyMessage))]
+[JsonSerializable(typeof(HeartbeatMessage))]
+[JsonSerializable(typeof(StopMessage))]
+[JsonSerializable(typeof(BootFailedMessage))]
+internal sealed partial class ChannelJsonContext : JsonSerializerContext;

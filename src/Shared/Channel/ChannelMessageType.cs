@@ -1,0 +1,17 @@
+namespace ForkHost.Channel;
+
+internal enum ChannelMessageType : byte
+{
+    /// <summary>Supervisor → worker, first: identity, generation and configuration.</summary>
+    Hello = 1,
+    /// <summary>Supervisor → worker, second: the descriptors, with a description of each.</summary>
+    Handles = 2,
+    /// <summary>Worker → supervisor: the app is serving on every listener.</summary>
+    Ready = 3,
+    /// <summary>Worker → supervisor, periodic: alive, with counters.</summary>
+    Heartbeat = 4,
+    /// <summary>Supervisor → worker: stop, finishing in-flight requests until the deadline.</summary>
+    Stop = 5,
+    /// <summary>Worker → supervisor, then exit: the worker could not boot, and why.</summary>
+    BootFailed = 6,
+}

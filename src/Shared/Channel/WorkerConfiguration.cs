@@ -1,0 +1,20 @@
+namespace ForkHost.Channel;
+
+/// <summary>What a worker needs to know to boot, sent in <see cref="HelloMessage"/>.</summary>
+/// <param name="AppPath">Full path of the app assembly.</param>
+/// <param name="AppTypeName">Full name of the type implementing <see cref="IForkHostApp"/>.</param>
+/// <param name="Backlog">The listen backlog; Kestrel calls listen() again with it, so it must equal the supervisor's.</param>
+/// <param name="HeartbeatIntervalMilliseconds">How often the worker reports that it is alive.</param>
+/// <param name="GracefulTimeoutMilliseconds">How long a graceful stop may take when no deadline comes with it.</param>
+/// <param name="LogFormat">"text" or "json".</param>
+/// <param name="Settings">The supervisor's configuration, flattened, so the app sees in the worker what it saw at load.</param>
+/// <param name="LoadedProperties">Values the app's load step chose to hand to every worker.</param>
+internal sealed record WorkerConfiguration(
+    string AppPath,
+    string AppTypeName,
+    int Backlog,
+    int HeartbeatIntervalMilliseconds,
+    int GracefulTimeoutMilliseconds,
+    string LogFormat,
+    IReadOnlyDictionary<string, string?> Settings,
+    IReadOnlyDictionary<string, string> LoadedProperties);

@@ -1,0 +1,44 @@
+namespace ForkHost.Logging;
+
+/// <summary>Every event ForkHost logs has an id from one range per area, so a collector can filter on it.</summary>
+internal static class EventIds
+{
+    // Supervisor: start-up and listeners.
+    public const int SupervisorStarting = 1000;
+    public const int Listening = 1001;
+    public const int AppLoaded = 1002;
+    public const int AppLoadFailed = 1003;
+    public const int SupervisorStopping = 1004;
+    public const int SupervisorStopped = 1005;
+    public const int SignalReceived = 1006;
+    public const int Halting = 1007;
+    public const int UnixSocketRemoved = 1008;
+
+    // Supervisor: workers.
+    public const int WorkerSpawned = 1100;
+    public const int WorkerReady = 1101;
+    public const int WorkerExited = 1102;
+    public const int WorkerBootFailed = 1103;
+    public const int WorkerHung = 1104;
+    public const int WorkerKilled = 1105;
+    public const int WorkerProtocolError = 1106;
+    public const int WorkerRespawnDelayed = 1107;
+    public const int WorkerBootTimedOut = 1108;
+    public const int AllWorkersReady = 1109;
+    public const int WorkerStopRequested = 1110;
+
+    // Worker.
+    public const int WorkerBooting = 2000;
+    public const int WorkerServing = 2001;
+    public const int WorkerStopping = 2002;
+    public const int WorkerStopped = 2003;
+    public const int WorkerOrphaned = 2004;
+    public const int WorkerChannelError = 2005;
+    public const int WorkerBootError = 2006;
+
+    // Fork safety (inherited connections, audit).
+    public const int ForkSafetyAudit = 3000;
+    public const int ForkSafetyConnection = 3001;
+    public const int ForkSafetyDisposed = 3002;
+    public const int ForkSafetyRefused = 3003;
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace ForkHost.Logging;
+
+/// <summary>
+/// Serilog set-up shared by the supervisor and the workers, so every line says which process wrote it:
+/// role, worker id, generation and pid are on every event, in the text and the JSON form alike.
+/// </summary>
+internal static class ForkHostLogging
+{
+    public const string TextFormat = "text";
+    public const string JsonFormat = "json";
+
+    private const string TextTemplate =
+        "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Process} {Message:lj}{NewLine}{Exception}";
+
+    /// <param name="configuration">Read for an optional "Serilog" section (levels, extra sinks, enrichers).</param>
+    public static LoggerConfiguration Create(
+        IConfiguration? configuration, string format, string role, int? workerId = null, int? generation = null)
+    {
+        int pid = Environment.ProcessId;
+        string process = workerId is null ? $"supervisor[{pid}]" : $"worker {workerId}.g{generation}[{pid}]";
+
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Hosting", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Role", role)
+            .Enrich.WithProperty("Pid", pid)
+            .Enrich.WithProperty("Process", process);
+        if (workerId is not null)
+            logger.Enrich.WithProperty("WorkerId", workerId.Value);
+        if (generation is not null)
+            logger.Enrich.WithProperty("Generation", generation.Value);
+
+        if (configuration is not null && configuration.GetSection("Serilog").Exists())
+            logger.ReadFrom.Configuration(configuration);
+
+        return format == JsonFormat
+            ? logger.WriteTo.Console(new CompactJsonFormatter())
+            : logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

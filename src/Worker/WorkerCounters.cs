@@ -1,0 +1,19 @@
+namespace ForkHost.Worker;
+
+/// <summary>Request counters reported in every heartbeat.</summary>
+internal sealed class WorkerCounters
+{
+    private long _served;
+    private int _inFlight;
+
+    public long Served => Interlocked.Read(ref _served);
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
+
+    public void RequestFinished()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _served);
+    }
+}

@@ -1,0 +1,15 @@
+namespace ForkHost.Worker;
+
+/// <summary>How a worker process ends; the supervisor reads these and the README documents them.</summary>
+internal static class WorkerExitCodes
+{
+    public const int Stopped = 0;
+    /// <summary>Started by hand, without a channel from a supervisor.</summary>
+    public const int NotStartedBySupervisor = 2;
+    /// <summary>The app could not be loaded or configured, or Kestrel could not serve on the listeners.</summary>
+    public const int BootFailed = 3;
+    /// <summary>The supervisor sent something the channel protocol does not allow.</summary>
+    public const int ProtocolError = 4;
+    /// <summary>The supervisor was already gone when the worker started.</summary>
+    public const int Orphaned = 5;
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using ForkHost.Apps;
+using ForkHost.Channel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serilog;
+
+namespace ForkHost.Worker;
+
+/// <summary>Runs the app on Kestrel over the listening sockets the supervisor sent; binds nothing of its own.</summary>
+internal sealed partial class WorkerHost
+{
+    private readonly BootInstructions _instructions;
+    private readonly Serilog.ILogger _serilog;
+    private readonly WorkerCounters _counters = new();
+
+    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
+    {
+        _instructions = instructions;
+        _serilog = serilog;
+    }
+
+    public WorkerCounters Counters => _counters;
+
+    /// <summary>Loads the app, builds the web host and starts serving. Any exception here is a boot failure.</summary>
+    public async Task<(WebApplication Web, IForkHostApp App, WorkerContext Context)> StartAsync(CancellationToken cancellationToken)
+    {
+        WorkerConfiguration configuration = _instructions.Hello.Configuration;
+        (IForkHostApp app, _) = AppLoader.Load(new AppSpecification(configuration.AppPath, configuration.AppTypeName));
+
+        IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(configuration.Settings).Build();
+        var context = new WorkerContext(
+            _instructions.Hello.WorkerId,
+            _instructions.Hello.Generation,
+            _instructions.Hello.SupervisorPid,
+            settings,
+            configuration.LoadedProperties,
+            _instructions.InheritedConnections);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = Path.GetFileNameWithoutExtension(configuration.AppPath),
+            ContentRootPath = Path.GetDirectoryName(configuration.AppPath),
+        });
+        builder.Configuration.AddConfiguration(settings);
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(_serilog, dispose: false);
+        builder.Services.AddSingleton<IHostLifetime, WorkerLifetime>();
+        // The stop deadline comes with each stop request and is enforced by the token passed to StopAsync.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        // Kestrel calls listen() again on the inherited socket; the same backlog keeps the supervisor's setting.
+        builder.WebHost.UseSockets(o => o.Backlog = configuration.Backlog);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (ReceivedListener listener in _instructions.Listeners)
+                kestrel.ListenHandle((ulong)listener.Descriptor);
+        });
+
+        app.ConfigureServices(context, builder.Services);
+        WebApplication web = builder.Build();
+        web.Use(CountRequest);
+        app.MapEndpoints(context, web);
+
+        await web.StartAsync(cancellationToken);
+        await app.WorkerStartedAsync(context, web.Services, cancellationToken);
+        return (web, app, context);
+    }
+
+    private async Task CountRequest(HttpContext http, RequestDelegate next)
+    {
+        _counters.RequestStarted();
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            _counters.RequestFinished();
+        }
+    }
+
+    /// <summary>Stops accepting and lets in-flight requests finish until the deadline; a quick stop abandons them.</summary>
+    public static async Task StopAsync(WebApplication web, IForkHostApp app, WorkerContext context, StopRequest request)
+    {
+        var watch = Stopwatch.StartNew();
+        using var deadline = new CancellationTokenSource(request.Graceful ? request.Deadline : TimeSpan.Zero);
+        if (request.Graceful)
+        {
+            try
+            {
+                await app.WorkerStoppingAsync(context, web.Services, deadline.Token);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                web.Services.GetRequiredService<ILogger<WorkerHost>>().LogError(e, "The app's worker-stopping hook failed");
+            }
+        }
+        await web.StopAsync(deadline.Token);
+        LogStopped(web.Services.GetRequiredService<ILogger<WorkerHost>>(), watch.Elapsed.TotalMilliseconds, request.Graceful);
+    }
+
+    [LoggerMessage(EventId = Logging.EventIds.WorkerStopped, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "Stopped in {Milliseconds:0} ms (graceful: {Graceful})")]
+    private static partial void LogStopped(Microsoft.Extensions.Logging.ILogger logger, double milliseconds, bool graceful);
+}
