@@ -1,90 +1,99 @@
 using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Logging;
-using ForkHost.Worker;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Extensions.Logging;
 
-// forkhost-worker: started only by the forkhost supervisor, which passes the worker's end of a socketpair in
-// FORKHOST_CHANNEL_FD and sends everything else (configuration, listening sockets) through it.
-var bootWatch = Stopwatch.StartNew();
+namespace ForkHost.Worker;
 
-if (!int.TryParse(Environment.GetEnvironmentVariable(ChannelProtocol.ChannelFdVariable), out int channelFd) || channelFd < 3
-    || !int.TryParse(Environment.GetEnvironmentVariable("FORKHOST_SUPERVISOR_PID"), out int supervisorPid))
+/// <summary>
+/// forkhost-worker: started only by the forkhost supervisor, which passes the worker's end of a socketpair in
+/// FORKHOST_CHANNEL_FD and sends everything else (configuration, listening sockets) through it.
+/// </summary>
+internal static class Program
 {
-    Console.Error.WriteLine($"forkhost-worker: this program is started by the forkhost supervisor ('forkhost run'), not by hand: {ChannelProtocol.ChannelFdVariable} and FORKHOST_SUPERVISOR_PID are not set.");
-    return WorkerExitCodes.NotStartedBySupervisor;
-}
-
-if (!OrphanGuard.Arm(supervisorPid))
-{
-    Console.Error.WriteLine($"forkhost-worker: supervisor {supervisorPid} is already gone; exiting.");
-    return WorkerExitCodes.Orphaned;
-}
-
-using var channel = new ControlChannel(channelFd);
-BootInstructions instructions;
-try
-{
-    instructions = BootInstructions.Receive(channel);
-}
-catch (ChannelProtocolException e)
-{
-    Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: protocol error from the supervisor: {e.Message}");
-    return WorkerExitCodes.ProtocolError;
-}
-catch (ChannelClosedException)
-{
-    Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: the supervisor closed the channel before sending its hello; exiting.");
-    return WorkerExitCodes.Orphaned;
-}
-
-HelloMessage hello = instructions.Hello;
-IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(hello.Configuration.Settings).Build();
-await using Serilog.Core.Logger serilog = ForkHostLogging
-    .Create(settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation)
-    .CreateLogger();
-var logger = new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker");
-var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
-
-var host = new WorkerHost(instructions, serilog);
-using var link = new SupervisorLink(channel, host.Counters, gracefulTimeout, logger);
-
-Microsoft.AspNetCore.Builder.WebApplication web;
-ForkHost.IForkHostApp app;
-ForkHost.WorkerContext context;
-try
-{
-    (web, app, context) = await host.StartAsync(CancellationToken.None);
-}
-catch (Exception e)
-{
-    string reason = e is ForkHost.Apps.AppResolutionException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-    serilog.Error(e, "Boot failed: {Reason}", reason);
-    try
+    public static async Task<int> Main()
     {
-        channel.Send(new BootFailedMessage(reason));
-    }
-    catch (ChannelClosedException)
-    {
-    }
-    return WorkerExitCodes.BootFailed;
-}
+        var bootWatch = Stopwatch.StartNew();
 
-serilog.Information("Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms)",
-    hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds);
-try
-{
-    link.SendReady(bootWatch.Elapsed.TotalMilliseconds);
-    link.Start(TimeSpan.FromMilliseconds(hello.Configuration.HeartbeatIntervalMilliseconds));
-}
-catch (ChannelClosedException)
-{
-    link.RequestStop(new StopRequest(true, gracefulTimeout, "the supervisor closed the channel (it exited)"));
-}
+        if (!int.TryParse(Environment.GetEnvironmentVariable(ChannelProtocol.ChannelFdVariable), out int channelFd) || channelFd < 3
+            || !int.TryParse(Environment.GetEnvironmentVariable("FORKHOST_SUPERVISOR_PID"), out int supervisorPid))
+        {
+            Console.Error.WriteLine($"forkhost-worker: this program is started by the forkhost supervisor ('forkhost run'), not by hand: {ChannelProtocol.ChannelFdVariable} and FORKHOST_SUPERVISOR_PID are not set.");
+            return WorkerExitCodes.NotStartedBySupervisor;
+        }
 
-StopRequest stop = await link.StopRequested;
-await WorkerHost.StopAsync(web, app, context, stop);
-await web.DisposeAsync();
-return WorkerExitCodes.Stopped;
+        if (!OrphanGuard.Arm(supervisorPid))
+        {
+            Console.Error.WriteLine($"forkhost-worker: supervisor {supervisorPid} is already gone; exiting.");
+            return WorkerExitCodes.Orphaned;
+        }
+
+        using var channel = new ControlChannel(channelFd);
+        BootInstructions instructions;
+        try
+        {
+            instructions = BootInstructions.Receive(channel);
+        }
+        catch (ChannelProtocolException e)
+        {
+            Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: protocol error from the supervisor: {e.Message}");
+            return WorkerExitCodes.ProtocolError;
+        }
+        catch (ChannelClosedException)
+        {
+            Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: the supervisor closed the channel before sending its hello; exiting.");
+            return WorkerExitCodes.Orphaned;
+        }
+
+        HelloMessage hello = instructions.Hello;
+        IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(hello.Configuration.Settings).Build();
+        await using Serilog.Core.Logger serilog = ForkHostLogging
+            .Create(settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation)
+            .CreateLogger();
+        var logger = new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker");
+        var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
+
+        var host = new WorkerHost(instructions, serilog);
+        using var link = new SupervisorLink(channel, host.Counters, gracefulTimeout, logger);
+
+        Microsoft.AspNetCore.Builder.WebApplication web;
+        ForkHost.IForkHostApp app;
+        ForkHost.WorkerContext context;
+        try
+        {
+            (web, app, context) = await host.StartAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            string reason = e is ForkHost.Apps.AppResolutionException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            serilog.Error(e, "Boot failed: {Reason}", reason);
+            try
+            {
+                channel.Send(new BootFailedMessage(reason));
+            }
+            catch (ChannelClosedException)
+            {
+            }
+            return WorkerExitCodes.BootFailed;
+        }
+
+        serilog.Information("Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms)",
+            hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds);
+        try
+        {
+            link.SendReady(bootWatch.Elapsed.TotalMilliseconds);
+            link.Start(TimeSpan.FromMilliseconds(hello.Configuration.HeartbeatIntervalMilliseconds));
+        }
+        catch (ChannelClosedException)
+        {
+            link.RequestStop(new StopRequest(true, gracefulTimeout, "the supervisor closed the channel (it exited)"));
+        }
+
+        StopRequest stop = await link.StopRequested;
+        await WorkerHost.StopAsync(web, app, context, stop);
+        await web.DisposeAsync();
+        return WorkerExitCodes.Stopped;
+    }
+}

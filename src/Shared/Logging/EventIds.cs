@@ -13,6 +13,9 @@ internal static class EventIds
     public const int SignalReceived = 1006;
     public const int Halting = 1007;
     public const int UnixSocketRemoved = 1008;
+    public const int WantedWorkersChanged = 1009;
+    public const int ReloadUnsupported = 1010;
+    public const int PidFileWritten = 1011;
 
     // Supervisor: workers.
     public const int WorkerSpawned = 1100;
@@ -26,6 +29,7 @@ internal static class EventIds
     public const int WorkerBootTimedOut = 1108;
     public const int AllWorkersReady = 1109;
     public const int WorkerStopRequested = 1110;
+    public const int WorkerCrashed = 1111;
 
     // Worker.
     public const int WorkerBooting = 2000;

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+using Ids = ForkHost.Logging.EventIds;
+
+namespace ForkHost.Supervisor.Arbitration;
+
+internal sealed partial class Arbiter
+{
+    [LoggerMessage(EventId = Ids.SupervisorStopped, Level = LogLevel.Information, Message = "Supervisor stopped (exit code {ExitCode})")]
+    private static partial void LogStopped(ILogger logger, int exitCode);
+
+    [LoggerMessage(EventId = Ids.Halting, Level = LogLevel.Critical, Message = "Halting: {Reason} (exit code {ExitCode})")]
+    private static partial void LogHalting(ILogger logger, string reason, int exitCode);
+
+    [LoggerMessage(EventId = Ids.SignalReceived, Level = LogLevel.Information, Message = "Received {Signal}")]
+    private static partial void LogSignal(ILogger logger, string signal);
+
+    [LoggerMessage(EventId = Ids.WantedWorkersChanged, Level = LogLevel.Information, Message = "Wanted workers: {Workers}")]
+    private static partial void LogWantedWorkers(ILogger logger, int workers);
+
+    [LoggerMessage(EventId = Ids.ReloadUnsupported, Level = LogLevel.Warning, Message = "SIGHUP (reload) is not supported by this version; ignored")]
+    private static partial void LogReloadUnsupported(ILogger logger);
+
+    [LoggerMessage(EventId = Ids.SupervisorStopping, Level = LogLevel.Information, Message = "Stopping ({Mode}): {Workers} workers, killing what is left after {Seconds:0.#} s")]
+    private static partial void LogShuttingDown(ILogger logger, string mode, int workers, double seconds);
+
+    [LoggerMessage(EventId = Ids.WorkerStopRequested, Level = LogLevel.Information, Message = "Retiring worker {WorkerId} (pid {WorkerPid}): above the wanted count")]
+    private static partial void LogRetiring(ILogger logger, int workerId, int workerPid);
+
+    [LoggerMessage(EventId = Ids.WorkerSpawned, Level = LogLevel.Information, Message = "Spawned worker {WorkerId} (pid {WorkerPid}, generation {WorkerGeneration})")]
+    private static partial void LogSpawned(ILogger logger, int workerId, int workerPid, int workerGeneration);
+
+    [LoggerMessage(EventId = Ids.WorkerReady, Level = LogLevel.Information, Message = "Worker {WorkerId} (pid {WorkerPid}) ready in {BootMilliseconds:0} ms")]
+    private static partial void LogReady(ILogger logger, int workerId, int workerPid, double bootMilliseconds);
+
+    [LoggerMessage(EventId = Ids.AllWorkersReady, Level = LogLevel.Information, Message = "All {Workers} workers ready, {Milliseconds} ms after start")]
+    private static partial void LogAllReady(ILogger logger, int workers, long milliseconds);
+
+    [LoggerMessage(EventId = Ids.WorkerProtocolError, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) broke the channel protocol: {Error}; killing it")]
+    private static partial void LogProtocolError(ILogger logger, int workerId, int workerPid, string error);
+
+    [LoggerMessage(EventId = Ids.WorkerExited, Level = LogLevel.Information, Message = "Worker {WorkerId} (pid {WorkerPid}) {How}")]
+    private static partial void LogExited(ILogger logger, int workerId, int workerPid, string how);
+
+    [LoggerMessage(EventId = Ids.WorkerBootFailed, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) failed to boot: {Reason} ({Failures} of {MaxFailures} in a row)")]
+    private static partial void LogBootFailed(ILogger logger, int workerId, int workerPid, string reason, int failures, int maxFailures);
+
+    [LoggerMessage(EventId = Ids.WorkerCrashed, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) {How} unexpectedly; replacing it in {DelayMilliseconds:0} ms")]
+    private static partial void LogCrashed(ILogger logger, int workerId, int workerPid, string how, double delayMilliseconds);
+
+    [LoggerMessage(EventId = Ids.WorkerBootTimedOut, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) was not ready after {BootTimeout} s (--boot-timeout); killing it")]
+    private static partial void LogBootTimedOut(ILogger logger, int workerId, int workerPid, double bootTimeout);
+
+    [LoggerMessage(EventId = Ids.WorkerHung, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) sent no heartbeat for {SilentSeconds:0.0} s (--timeout {Timeout}); terminating it")]
+    private static partial void LogHung(ILogger logger, int workerId, int workerPid, double silentSeconds, double timeout);
+
+    [LoggerMessage(EventId = Ids.WorkerKilled, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) still running at its deadline; sending SIGKILL")]
+    private static partial void LogKilled(ILogger logger, int workerId, int workerPid);
+}

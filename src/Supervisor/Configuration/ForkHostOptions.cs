@@ -1,0 +1,61 @@
+namespace ForkHost.Supervisor.Configuration;
+
+/// <summary>
+/// Every setting of <c>forkhost run</c>. Each is read from the "ForkHost" section of the configuration: appsettings.json
+/// (or --config FILE), then FORKHOST_* environment variables (FORKHOST_WORKERS=4, FORKHOST_BIND__0=...), then the
+/// command line (--workers 4), later sources winning. Defaults are those of an experienced gunicorn user.
+/// </summary>
+internal sealed class ForkHostOptions
+{
+    public const string SectionName = "ForkHost";
+    public const string DefaultBind = "127.0.0.1:8000";
+
+    /// <summary>The app: <c>path/to/App.dll[:Namespace.Type]</c>. Required.</summary>
+    public string? App { get; set; }
+
+    /// <summary>Number of worker processes. Default: the number of CPUs.</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Addresses to listen on: <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or <c>unix:/path</c>. Default: 127.0.0.1:8000.</summary>
+    public List<string> Bind { get; set; } = [];
+
+    /// <summary>Listen backlog, applied by the supervisor and by each worker's Kestrel alike. Default 512 (Kestrel's).</summary>
+    public int Backlog { get; set; } = 512;
+
+    /// <summary>Permissions of unix: socket files, in octal. Default 660.</summary>
+    public string UnixSocketMode { get; set; } = "660";
+
+    /// <summary>Seconds without a heartbeat after which a worker is killed and replaced. Default 30.</summary>
+    public double Timeout { get; set; } = 30;
+
+    /// <summary>Seconds a worker may take to become ready before it is killed. Default 60.</summary>
+    public double BootTimeout { get; set; } = 60;
+
+    /// <summary>Seconds in-flight requests may take to finish on a graceful stop, before workers are killed. Default 30.</summary>
+    public double GracefulTimeout { get; set; } = 30;
+
+    /// <summary>Consecutive worker boot failures after which the supervisor halts (exit 3). Default 5.</summary>
+    public int MaxBootFailures { get; set; } = 5;
+
+    /// <summary>"text" (human-readable) or "json" (compact JSON, one event per line). Default text.</summary>
+    public string LogFormat { get; set; } = "text";
+
+    /// <summary>File to write the supervisor's pid to, removed on exit. Default none.</summary>
+    public string? PidFile { get; set; }
+
+    /// <summary>Which handles workers receive: listeners (default) or fork (everything, as fork(2) would).</summary>
+    public InheritMode Inherit { get; set; } = InheritMode.Listeners;
+
+    /// <summary>Clear MySqlConnector's pools and run the before-spawn hook before each spawn. Default true.</summary>
+    public bool DisposeBeforeSpawn { get; set; } = true;
+
+    /// <summary>What the fork-safety audit does about connections workers would share: off, warn (default), strict.</summary>
+    public ForkSafetyMode ForkSafety { get; set; } = ForkSafetyMode.Warn;
+
+    /// <summary>MySQL connection string of the app's database, so the audit can name its connections. Default none.</summary>
+    public string? MySql { get; set; }
+
+    public IReadOnlyList<string> EffectiveBinds => Bind.Count == 0 ? [DefaultBind] : Bind;
+
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout / 4, 0.05, 1.0));
+}

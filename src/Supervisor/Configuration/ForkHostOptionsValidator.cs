@@ -1,0 +1,74 @@
+using System.Globalization;
+using ForkHost.Supervisor.Listeners;
+using Microsoft.Extensions.Options;
+
+namespace ForkHost.Supervisor.Configuration;
+
+/// <summary>Checks every option at start (ValidateOnStart); each failure names the option, the value and the fix.</summary>
+internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOptions>
+{
+    public const int MaxWorkers = 1024;
+
+    public ValidateOptionsResult Validate(string? name, ForkHostOptions options)
+    {
+        var failures = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.App))
+            failures.Add("--app is required: the path of the app assembly, as in --app samples/Hello/bin/Release/net10.0/Hello.dll.");
+        else
+        {
+            string path = Apps.AppSpecification.Parse(options.App).AssemblyPath;
+            if (!File.Exists(path))
+                failures.Add($"--app '{options.App}': file '{path}' does not exist; build the app first (dotnet build) and pass its .dll.");
+        }
+
+        if (options.Workers is < 1 or > MaxWorkers)
+            failures.Add($"--workers must be between 1 and {MaxWorkers} (got {options.Workers}).");
+        if (options.Backlog is < 1 or > 65535)
+            failures.Add($"--backlog must be between 1 and 65535 (got {options.Backlog}).");
+        if (options.MaxBootFailures < 1)
+            failures.Add($"--max-boot-failures must be at least 1 (got {options.MaxBootFailures}).");
+
+        CheckSeconds(failures, "--timeout", options.Timeout);
+        CheckSeconds(failures, "--boot-timeout", options.BootTimeout);
+        CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);
+
+        if (options.LogFormat is not ("text" or "json"))
+            failures.Add($"--log-format must be text or json (got '{options.LogFormat}').");
+
+        if (!TryParseMode(options.UnixSocketMode, out _))
+            failures.Add($"--unix-socket-mode must be an octal permission such as 660 or 600 (got '{options.UnixSocketMode}').");
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string bind in options.EffectiveBinds)
+        {
+            try
+            {
+                BindAddress.Parse(bind);
+                if (!seen.Add(bind))
+                    failures.Add($"--bind '{bind}' is given twice.");
+            }
+            catch (UsageException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
+    {
+        if (double.IsNaN(value) || value < 0 || (!allowZero && value == 0) || value > TimeSpan.FromDays(1).TotalSeconds)
+            failures.Add($"{option} must be a number of seconds {(allowZero ? "from 0" : "above 0")} up to 86400 (got {value.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    public static bool TryParseMode(string text, out UnixFileMode mode)
+    {
+        mode = 0;
+        if (text.Length is < 1 or > 4 || text.Any(c => c is < '0' or > '7'))
+            return false;
+        mode = (UnixFileMode)Convert.ToInt32(text, 8);
+        return true;
+    }
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace ForkHost.Supervisor.Listeners;
+
+/// <summary>A listening socket the supervisor owns for its whole life; workers receive copies of its descriptor.</summary>
+internal sealed class Listener(BindAddress bind, Socket socket, string address, bool fromSocketActivation = false) : IDisposable
+{
+    public BindAddress Bind { get; } = bind;
+
+    public Socket Socket { get; } = socket;
+
+    /// <summary>The bound address as a URL, with the real port when port 0 was asked for: http://127.0.0.1:41234, unix:/run/app.sock.</summary>
+    public string Address { get; } = address;
+
+    public int Descriptor => (int)Socket.SafeHandle.DangerousGetHandle();
+
+    /// <summary>Handed in by systemd; its file is systemd's to remove.</summary>
+    public bool FromSocketActivation { get; } = fromSocketActivation;
+
+    public IPEndPoint? TcpEndPoint => Socket.LocalEndPoint as IPEndPoint;
+
+    public void Dispose()
+    {
+        Socket.Dispose();
+        if (Bind.UnixPath is { } path && !FromSocketActivation)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

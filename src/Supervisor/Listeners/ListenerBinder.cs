@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Sockets;
+using ForkHost.Supervisor.Configuration;
+
+namespace ForkHost.Supervisor.Listeners;
+
+/// <summary>
+/// Binds and listens before any worker exists, so connections queue in the backlog while workers boot. A failure
+/// closes what was already bound: nothing is left half-started.
+/// </summary>
+internal static class ListenerBinder
+{
+    public static IReadOnlyList<Listener> BindAll(IReadOnlyList<string> binds, int backlog, UnixFileMode unixSocketMode)
+    {
+        var listeners = new List<Listener>();
+        try
+        {
+            foreach (string bind in binds)
+                listeners.Add(Bind(BindAddress.Parse(bind), backlog, unixSocketMode));
+            return listeners;
+        }
+        catch
+        {
+            foreach (Listener listener in listeners)
+                listener.Dispose();
+            throw;
+        }
+    }
+
+    private static Listener Bind(BindAddress bind, int backlog, UnixFileMode unixSocketMode) =>
+        bind.UnixPath is { } path ? BindUnix(bind, path, backlog, unixSocketMode) : BindTcp(bind, bind.TcpEndPoint!, backlog);
+
+    private static Listener BindTcp(BindAddress bind, IPEndPoint endPoint, int backlog)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            // As gunicorn: a restarted supervisor can bind while old connections linger in TIME_WAIT.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.DualMode = false;
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new UsageException(e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => $"--bind '{bind}': the address is already in use; stop the other server or choose another port.",
+                SocketError.AddressNotAvailable => $"--bind '{bind}': this machine has no such address.",
+                SocketError.AccessDenied => $"--bind '{bind}': permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE).",
+                _ => $"--bind '{bind}': {e.Message}.",
+            });
+        }
+
+        var local = (IPEndPoint)socket.LocalEndPoint!;
+        string host = local.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{local.Address}]" : local.Address.ToString();
+        return new Listener(bind, socket, $"http://{host}:{local.Port}");
+    }
+
+    private static Listener BindUnix(BindAddress bind, string path, int backlog, UnixFileMode mode)
+    {
+        RemoveStaleSocketFile(bind, path);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.SetUnixFileMode(path, mode);
+            socket.Listen(backlog);
+        }
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+        {
+            socket.Dispose();
+            throw new UsageException($"--bind '{bind}': cannot listen on {path}: {e.Message}.");
+        }
+        return new Listener(bind, socket, $"unix:{path}");
+    }
+
+    /// <summary>
+    /// A socket file left by a supervisor that was killed is removed; one that a live server answers on, or a path that
+    /// is not a socket at all, is an error rather than something to delete.
+    /// </summary>
+    private static void RemoveStaleSocketFile(BindAddress bind, string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists && !Directory.Exists(path))
+            return;
+        if ((info.Attributes & FileAttributes.Directory) != 0 || !IsSocketFile(path))
+            throw new UsageException($"--bind '{bind}': {path} exists and is not a socket; remove it or choose another path.");
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+        }
+        catch (SocketException)
+        {
+            File.Delete(path);
+            return;
+        }
+        throw new UsageException($"--bind '{bind}': another server is listening on {path}; stop it or choose another path.");
+    }
+
+    private static bool IsSocketFile(string path)
+    {
+        // .NET exposes no S_ISSOCK; open(2) on a socket file fails with ENXIO, which .NET reports as an IOException.
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.RegularExpressions;
+using ForkHost.Apps;
+using ForkHost.Logging;
+using ForkHost.Supervisor.Arbitration;
+using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Workers;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Serilog.Extensions.Logging;
+
+namespace ForkHost.Supervisor;
+
+/// <summary>
+/// <c>forkhost run</c>: validate everything, load the app, bind, then hand over to the arbiter. Each step that fails
+/// undoes the ones before it, so a bad start leaves nothing behind: no socket file, no pid file, no worker.
+/// </summary>
+internal static partial class RunCommand
+{
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        if (args.Any(a => a is "--help" or "-h"))
+        {
+            Console.Out.Write(RunCommandLine.Help());
+            return ExitCodes.Success;
+        }
+
+        IConfiguration configuration;
+        ForkHostOptions options;
+        try
+        {
+            (configuration, options) = LoadOptions(args);
+        }
+        catch (UsageException e)
+        {
+            return Program.UsageError(e.Message);
+        }
+
+        (IForkHostApp app, Type appType) appInstance;
+        try
+        {
+            appInstance = AppLoader.Load(AppSpecification.Parse(options.App!));
+        }
+        catch (AppResolutionException e)
+        {
+            return Program.UsageError($"--app: {e.Message}");
+        }
+
+        await using Serilog.Core.Logger serilog = ForkHostLogging.Create(configuration, options.LogFormat, "supervisor").CreateLogger();
+        using var loggerFactory = new SerilogLoggerFactory(serilog);
+        ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
+        LogStarting(logger, appInstance.appType.FullName!, options.Workers, ThisAssembly.Version);
+
+        ServedApp? served = await LoadAppAsync(appInstance.app, appInstance.appType, options, configuration, logger);
+        if (served is null)
+            return ExitCodes.AppLoadFailed;
+
+        IReadOnlyList<Listener> listeners;
+        try
+        {
+            ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
+            listeners = ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode);
+        }
+        catch (UsageException e)
+        {
+            return Program.UsageError(e.Message);
+        }
+
+        try
+        {
+            foreach (Listener listener in listeners)
+                LogListening(logger, listener.Address, listener.Descriptor);
+            using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
+
+            var arbiter = new Arbiter(options, listeners, served, new WorkerSpawner(WorkerExecutable.Locate()), loggerFactory.CreateLogger<Arbiter>());
+            return await arbiter.RunAsync();
+        }
+        finally
+        {
+            foreach (Listener listener in listeners)
+                listener.Dispose();
+        }
+    }
+
+    /// <summary>Builds the configuration through the generic host and validates the options the way ValidateOnStart does.</summary>
+    internal static (IConfiguration Configuration, ForkHostOptions Options) LoadOptions(IReadOnlyList<string> args)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ForkHostConfiguration.AddSources(builder.Configuration, args);
+        builder.Services.AddSingleton<IValidateOptions<ForkHostOptions>, ForkHostOptionsValidator>();
+        builder.Services.AddOptions<ForkHostOptions>()
+            .Bind(builder.Configuration.GetSection(ForkHostOptions.SectionName))
+            .ValidateOnStart();
+
+        using IHost host = builder.Build();
+        try
+        {
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            return (builder.Configuration, host.Services.GetRequiredService<IOptions<ForkHostOptions>>().Value);
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new UsageException(string.Join(Environment.NewLine + "forkhost: ", e.Failures));
+        }
+        catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } match)
+        {
+            throw new UsageException(
+                $"{RunCommandLine.OptionNameFor(match.Groups["path"].Value)}: '{match.Groups["value"].Value}' is not a valid {FriendlyType(match.Groups["type"].Value)}.");
+        }
+    }
+
+    private static string FriendlyType(string type) => type switch
+    {
+        "System.Int32" => "whole number",
+        "System.Double" => "number",
+        "System.Boolean" => "true/false value",
+        _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
+        _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
+        _ => type,
+    };
+
+    [GeneratedRegex("Failed to convert configuration value '(?<value>[^']*)' at '(?<path>[^']+)' to type '(?<type>[^']+)'")]
+    private static partial Regex ConversionFailure();
+
+    /// <summary>Runs the app's load step: the code "outside view functions", once, before any worker exists.</summary>
+    private static async Task<ServedApp?> LoadAppAsync(IForkHostApp app, Type type, ForkHostOptions options, IConfiguration configuration, ILogger logger)
+    {
+        var context = new AppLoadContext(configuration, logger);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await app.LoadAsync(context, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            LogAppLoadFailed(logger, e, type.FullName!, e.GetType().Name, e.Message);
+            return null;
+        }
+        LogAppLoaded(logger, type.FullName!, watch.Elapsed.TotalMilliseconds);
+
+        var settings = configuration.AsEnumerable()
+            .Where(pair => pair.Value is not null)
+            .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
+        return new ServedApp(app, type, AppSpecification.Parse(options.App!).AssemblyPath, configuration, settings,
+            new Dictionary<string, string>(context.Properties));
+    }
+
+    [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]
+    private static partial void LogStarting(ILogger logger, string app, int workers, string version);
+
+    [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at {Address} (fd {Descriptor})")]
+    private static partial void LogListening(ILogger logger, string address, int descriptor);
+
+    [LoggerMessage(EventId = EventIds.AppLoaded, Level = LogLevel.Information, Message = "Loaded {App} in {Milliseconds:0} ms")]
+    private static partial void LogAppLoaded(ILogger logger, string app, double milliseconds);
+
+    [LoggerMessage(EventId = EventIds.AppLoadFailed, Level = LogLevel.Critical, Message = "App load failed: {App}.LoadAsync threw {ExceptionType}: {ExceptionMessage}. No worker was started.")]
+    private static partial void LogAppLoadFailed(ILogger logger, Exception exception, string app, string exceptionType, string exceptionMessage);
+}
