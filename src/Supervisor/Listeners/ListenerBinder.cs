@@ -83,10 +83,10 @@ internal static class ListenerBinder
     /// </summary>
     private static void RemoveStaleSocketFile(BindAddress bind, string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists && !Directory.Exists(path))
+        // File.Exists is false for a socket file; Path.Exists is true for anything at the path.
+        if (!Path.Exists(path))
             return;
-        if ((info.Attributes & FileAttributes.Directory) != 0 || !IsSocketFile(path))
+        if (Directory.Exists(path) || !IsSocketFile(path))
             throw new UsageException($"--bind '{bind}': {path} exists and is not a socket; remove it or choose another path.");
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -1,0 +1,96 @@
+using System.Runtime.InteropServices;
+using ForkHost.Channel;
+
+namespace ForkHost.Tests.Channel;
+
+/// <summary>The channel over a real socketpair, with real descriptors passed by SCM_RIGHTS.</summary>
+public sealed class ControlChannelTests
+{
+    [Fact]
+    public void A_descriptor_sent_with_a_message_arrives_close_on_exec_and_refers_to_the_same_file()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = supervisor;
+        using var __ = worker;
+        string path = Path.GetTempFileName();
+        try
+        {
+            ReceivedMessage received;
+            int fd;
+            using (var file = File.Open(path, FileMode.Open, FileAccess.ReadWrite))
+            {
+                fd = (int)file.SafeFileHandle.DangerousGetHandle();
+                supervisor.Send(new HandlesMessage([new HandleDescription(HandleKind.Listener, Address: "test")]), [fd]);
+                received = worker.Receive();
+            }
+
+            int copy = Assert.Single(received.Descriptors);
+            Assert.NotEqual(fd, copy);
+            Assert.True(FileDescriptors.IsCloseOnExec(copy));
+            using (var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(copy, ownsHandle: true), FileAccess.Write))
+                stream.Write("through the pipe"u8);
+            Assert.Equal("through the pipe", File.ReadAllText(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Garbage_from_a_fake_peer_is_rejected_and_its_descriptors_are_closed()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = supervisor;
+        using var __ = worker;
+
+        // A Ready message (which carries no descriptors) that comes with one: both malformed and leaking if mishandled.
+        (ControlChannel extraA, ControlChannel extraB) = ControlChannel.CreatePair();
+        using var ___ = extraB;
+        int extra = extraA.Descriptor;
+        supervisor.Send(new ReadyMessage(1, 1), [extra]);
+        extraA.Dispose();
+        var error = Assert.Throws<ChannelProtocolException>(() => worker.Receive());
+        Assert.Contains("came with 1 descriptors", error.Message);
+        // The received copy was closed, so the other end now sees end of stream.
+        Assert.Throws<ChannelClosedException>(() => extraB.Receive());
+
+        SendRaw(supervisor.Descriptor, "\x00\x01garbage"u8.ToArray());
+        Assert.Throws<ChannelProtocolException>(() => worker.Receive());
+
+        SendRaw(supervisor.Descriptor, new byte[ChannelProtocol.MaxMessageLength + 100]);
+        Assert.Contains("larger than the channel limit", Assert.Throws<ChannelProtocolException>(() => worker.Receive()).Message);
+    }
+
+    [Fact]
+    public void The_peer_closing_its_end_is_end_of_stream_not_a_hang()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = worker;
+        supervisor.Dispose();
+        Assert.Throws<ChannelClosedException>(() => worker.Receive());
+        Assert.Throws<ChannelClosedException>(() => worker.Send(new StopMessage(true, 1)));
+    }
+
+    [Fact]
+    public async Task Shutdown_wakes_a_blocked_reader()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = supervisor;
+        using var __ = worker;
+        var reader = Task.Run(() => Assert.Throws<ChannelClosedException>(() => worker.Receive()));
+        await Task.Delay(100);
+        worker.Shutdown();
+        await reader.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    private static unsafe void SendRaw(int fd, byte[] bytes)
+    {
+        fixed (byte* data = bytes)
+        {
+            var vector = new Interop.Libc.IoVec { Base = data, Length = (nuint)bytes.Length };
+            var header = new Interop.Libc.MessageHeader { IoVectors = &vector, IoVectorCount = 1 };
+            Assert.True(Interop.Libc.SendMsg(fd, &header, 0) >= 0, $"sendmsg failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Runtime.InteropServices;
+using ForkHost.Channel;
+using ForkHost.Tests.Infrastructure;
+
+namespace ForkHost.Tests.Channel;
+
+/// <summary>The real worker executable facing a supervisor that breaks the protocol: a clear error and exit, never a hang.</summary>
+public sealed class WorkerProtocolTests
+{
+    [Fact]
+    public async Task Garbage_instead_of_a_hello_ends_the_worker_with_exit_code_4()
+    {
+        using var fake = FakeSupervisor.Start();
+        SendRaw(fake.Channel.Descriptor, "GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+
+        (int exitCode, string stderr) = await fake.WaitForExitAsync();
+        Assert.Equal(4, exitCode);
+        Assert.Contains("protocol error from the supervisor", stderr);
+        Assert.Contains("magic bytes", stderr);
+    }
+
+    [Fact]
+    public async Task A_message_out_of_order_ends_the_worker_with_exit_code_4()
+    {
+        using var fake = FakeSupervisor.Start();
+        fake.Channel.Send(new StopMessage(true, 1000));
+
+        (int exitCode, string stderr) = await fake.WaitForExitAsync();
+        Assert.Equal(4, exitCode);
+        Assert.Contains("Expected Hello as the first message, got Stop", stderr);
+    }
+
+    [Fact]
+    public async Task A_hello_from_a_newer_protocol_version_is_refused_with_advice()
+    {
+        using var fake = FakeSupervisor.Start();
+        byte[] frame = ChannelMessageCodec.Encode(new StopMessage(true, 1));
+        frame[2] = ChannelProtocol.Version + 1;
+        SendRaw(fake.Channel.Descriptor, frame);
+
+        (int exitCode, string stderr) = await fake.WaitForExitAsync();
+        Assert.Equal(4, exitCode);
+        Assert.Contains("same ForkHost build", stderr);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_supervisor_is_not_its_parent_exits_at_once_as_an_orphan()
+    {
+        using var fake = FakeSupervisor.Start(supervisorPid: 1);
+        (int exitCode, string stderr) = await fake.WaitForExitAsync();
+        Assert.Equal(5, exitCode);
+        Assert.Contains("already gone", stderr);
+    }
+
+    [Fact]
+    public async Task Started_by_hand_the_worker_says_how_it_is_meant_to_run()
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(RepositoryPaths.Worker) { RedirectStandardError = true })!;
+        string stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("started by the forkhost supervisor", stderr);
+    }
+
+    private static unsafe void SendRaw(int fd, byte[] bytes)
+    {
+        fixed (byte* data = bytes)
+        {
+            var vector = new Interop.Libc.IoVec { Base = data, Length = (nuint)bytes.Length };
+            var header = new Interop.Libc.MessageHeader { IoVectors = &vector, IoVectorCount = 1 };
+            Assert.True(Interop.Libc.SendMsg(fd, &header, 0) >= 0, $"sendmsg failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+
+namespace ForkHost.Tests.Infrastructure;
+
+/// <summary>What the kernel says about processes and their sockets, read from /proc: the ground truth tests check against.</summary>
+internal static class ProcessTable
+{
+    public static IReadOnlyList<int> ChildrenOf(int parentPid)
+    {
+        var children = new List<int>();
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid))
+                continue;
+            if (TryReadStat(pid, out int parent, out char state) && parent == parentPid && state != 'Z')
+                children.Add(pid);
+        }
+        return children;
+    }
+
+    /// <summary>True while the process exists and is not a zombie.</summary>
+    public static bool IsAlive(int pid) => TryReadStat(pid, out _, out char state) && state != 'Z';
+
+    public static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static bool TryReadStat(int pid, out int parent, out char state)
+    {
+        parent = 0;
+        state = '?';
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        // The command name is in parentheses and may contain spaces: parse after the last ')'.
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        state = fields[0][0];
+        parent = int.Parse(fields[1], CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    /// <summary>Socket inodes the process holds open (from the socket:[inode] links in /proc/PID/fd).</summary>
+    public static HashSet<long> SocketInodes(int pid)
+    {
+        var inodes = new HashSet<long>();
+        foreach (string fd in SafeEnumerate($"/proc/{pid}/fd"))
+        {
+            string? target = SafeReadLink(fd);
+            if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal))
+                inodes.Add(long.Parse(target[8..^1], CultureInfo.InvariantCulture));
+        }
+        return inodes;
+    }
+
+    /// <summary>Inodes of the TCP sockets in LISTEN state on <paramref name="port"/>, machine-wide.</summary>
+    public static IReadOnlyList<long> ListeningInodes(int port)
+    {
+        var inodes = new List<long>();
+        foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
+        {
+            foreach (string line in File.ReadLines(table).Skip(1))
+            {
+                string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                int localPort = int.Parse(fields[1][(fields[1].IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (localPort == port && fields[3] == "0A")
+                    inodes.Add(long.Parse(fields[9], CultureInfo.InvariantCulture));
+            }
+        }
+        return inodes;
+    }
+
+    private static IEnumerable<string> SafeEnumerate(string directory)
+    {
+        try
+        {
+            return Directory.GetFiles(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string? SafeReadLink(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+}

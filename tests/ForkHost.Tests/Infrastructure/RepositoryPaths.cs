@@ -1,0 +1,33 @@
+namespace ForkHost.Tests.Infrastructure;
+
+/// <summary>Where the built programs and apps are, for the build configuration these tests were built in.</summary>
+internal static class RepositoryPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: the tests run the programs built alongside them.</summary>
+    public static string Configuration { get; } =
+        new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
+
+    public static string SupervisorDirectory => Path.Combine(Root, "src", "Supervisor", "bin", Configuration, "net10.0");
+
+    public static string Supervisor => Path.Combine(SupervisorDirectory, "forkhost");
+
+    public static string Worker => Path.Combine(SupervisorDirectory, "forkhost-worker");
+
+    public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
+
+    public static string TestApps => Path.Combine(Root, "tests", "ForkHost.TestApps", "bin", Configuration, "net10.0", "ForkHost.TestApps.dll");
+
+    public static string TestApp(string typeName) => $"{TestApps}:ForkHost.TestApps.{typeName}";
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ForkHost.sln")))
+                return directory.FullName;
+        }
+        throw new InvalidOperationException($"ForkHost.sln not found above {AppContext.BaseDirectory}.");
+    }
+}
