@@ -29,6 +29,8 @@ internal static class Program
 
             Commands:
               run --app PATH[:TYPE] [options]   Serve the app from N worker processes (forkhost run --help).
+              demo [options]                    The fork-bug demo: the shared MySQL connection, shown and fixed.
+              mysql-server [options]            Start (or find) a MySQL server for scripts; prints its connection string.
               --version                         Print the version.
 
             Exit codes: 0 stopped cleanly, 1 unexpected error, 2 bad option or configuration,

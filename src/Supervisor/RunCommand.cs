@@ -3,6 +3,7 @@ using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Configuration;
@@ -75,7 +76,14 @@ internal static partial class RunCommand
                 LogListening(logger, listener.Address, listener.Descriptor);
             using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
 
-            var arbiter = new Arbiter(options, listeners, served, new WorkerSpawner(WorkerExecutable.Locate()), loggerFactory.CreateLogger<Arbiter>());
+            var mySql = MySqlServerAddresses.Resolve(options.MySql);
+            if (!string.IsNullOrWhiteSpace(options.MySql))
+                await PoolFitCheck.RunAsync(options.MySql, options.Workers, logger, CancellationToken.None);
+            MySqlSessionFacts facts = options.Inherit == InheritMode.Fork && !string.IsNullOrWhiteSpace(options.MySql)
+                ? await MySqlSessionFacts.ProbeAsync(options.MySql, logger)
+                : MySqlSessionFacts.Unknown;
+            var preparation = new SpawnPreparation(options, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
+            var arbiter = new Arbiter(options, listeners, served, new WorkerSpawner(WorkerExecutable.Locate()), preparation, loggerFactory.CreateLogger<Arbiter>());
             return await arbiter.RunAsync();
         }
         finally

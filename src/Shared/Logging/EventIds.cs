@@ -30,6 +30,7 @@ internal static class EventIds
     public const int AllWorkersReady = 1109;
     public const int WorkerStopRequested = 1110;
     public const int WorkerCrashed = 1111;
+    public const int WorkerRecycling = 1112;
 
     // Worker.
     public const int WorkerBooting = 2000;
@@ -45,4 +46,10 @@ internal static class EventIds
     public const int ForkSafetyConnection = 3001;
     public const int ForkSafetyDisposed = 3002;
     public const int ForkSafetyRefused = 3003;
+    public const int ForkSafetyShared = 3004;
+    public const int MySqlGreetingProbed = 3005;
+    public const int MySqlGreetingFailed = 3006;
+    public const int PoolFitChecked = 3010;
+    public const int PoolFitUnreachable = 3012;
+    public const int PoolFitWarning = 3011;
 }

@@ -55,4 +55,7 @@ internal sealed partial class Arbiter
 
     [LoggerMessage(EventId = Ids.WorkerKilled, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) still running at its deadline; sending SIGKILL")]
     private static partial void LogKilled(ILogger logger, int workerId, int workerPid);
+
+    [LoggerMessage(EventId = Ids.WorkerRecycling, Level = LogLevel.Information, Message = "Recycling worker {WorkerId} (pid {WorkerPid}) after {RequestsServed} requests (limit {RequestLimit})")]
+    private static partial void LogRecycling(ILogger logger, int workerId, int workerPid, long requestsServed, long requestLimit);
 }

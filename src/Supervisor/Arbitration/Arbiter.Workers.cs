@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ForkHost.Channel;
+using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Workers;
 
 namespace ForkHost.Supervisor.Arbitration;
@@ -27,8 +28,12 @@ internal sealed partial class Arbiter
 
     private async Task SpawnAsync(int slot)
     {
-        if (!await RunBeforeSpawnHookAsync(slot))
+        SpawnPlan plan = await _preparation.PrepareAsync(slot, _generation);
+        if (plan.HaltExitCode is int haltCode)
+        {
+            Halt(haltCode, plan.HaltReason!);
             return;
+        }
 
         (ControlChannel supervisorEnd, ControlChannel workerEnd) = ControlChannel.CreatePair();
         Process process;
@@ -48,7 +53,7 @@ internal sealed partial class Arbiter
             workerEnd.Dispose();
         }
 
-        var worker = new WorkerProcess(slot, _generation, process, supervisorEnd, Now);
+        var worker = new WorkerProcess(slot, _generation, process, supervisorEnd, Now, RequestLimit());
         _workers.Add(worker);
         LogSpawned(_logger, slot, worker.Pid, _generation);
 
@@ -58,10 +63,15 @@ internal sealed partial class Arbiter
         process.EnableRaisingEvents = true;
         process.Exited += (_, _) => _events.Writer.TryWrite(new ArbiterEvent.WorkerExited(worker));
 
-        SendBootInstructions(worker);
+        SendBootInstructions(worker, plan.InheritedHandles);
     }
 
-    private void SendBootInstructions(WorkerProcess worker)
+    /// <summary>--max-requests plus up to --max-requests-jitter, drawn per worker so that workers do not recycle together.</summary>
+    private long RequestLimit() => _options.MaxRequests <= 0
+        ? long.MaxValue
+        : _options.MaxRequests + Random.Shared.Next(0, _options.MaxRequestsJitter + 1);
+
+    private void SendBootInstructions(WorkerProcess worker, IReadOnlyList<InheritedHandle> inherited)
     {
         var configuration = new WorkerConfiguration(
             _app.AssemblyPath,
@@ -74,29 +84,17 @@ internal sealed partial class Arbiter
             _app.LoadedProperties);
         var handles = _listeners
             .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))
+            .Concat(inherited.Select(h => h.Description))
             .ToList();
+        var descriptors = _listeners.Select(l => l.Descriptor).Concat(inherited.Select(h => h.Descriptor)).ToList();
         try
         {
             worker.Channel.Send(new HelloMessage(worker.Slot, worker.Generation, Environment.ProcessId, configuration));
-            worker.Channel.Send(new HandlesMessage(handles), _listeners.Select(l => l.Descriptor).ToList());
+            worker.Channel.Send(new HandlesMessage(handles), descriptors);
         }
         catch (ChannelClosedException)
         {
             // The worker died at once; its exit event reports it.
-        }
-    }
-
-    private async Task<bool> RunBeforeSpawnHookAsync(int slot)
-    {
-        try
-        {
-            await _app.App.BeforeSpawnAsync(new SpawnContext(slot, _generation, _app.Configuration, _logger), CancellationToken.None);
-            return true;
-        }
-        catch (Exception e)
-        {
-            Halt(ExitCodes.AppLoadFailed, $"The app's before-spawn hook ({_app.Type.FullName}.BeforeSpawnAsync) threw {e.GetType().Name}: {e.Message}");
-            return false;
         }
     }
 
@@ -120,6 +118,7 @@ internal sealed partial class Arbiter
             case HeartbeatMessage heartbeat when worker.State != WorkerState.Booting:
                 worker.LastHeartbeatAt = Now;
                 worker.LastHeartbeat = heartbeat;
+                RecycleIfDue(worker);
                 break;
             case BootFailedMessage failed:
                 worker.BootFailureReason = failed.Reason;
@@ -129,6 +128,21 @@ internal sealed partial class Arbiter
                 OnProtocolError(worker, $"unexpected {received.Message.Type} message while {worker.State.ToString().ToLowerInvariant()}");
                 break;
         }
+    }
+
+    /// <summary>
+    /// --max-requests: a worker past its limit is stopped gracefully and its slot refilled at once. One worker recycles
+    /// at a time, so the others keep serving.
+    /// </summary>
+    private void RecycleIfDue(WorkerProcess worker)
+    {
+        if (_shutdown is not null || worker.State != WorkerState.Ready || worker.LastHeartbeat!.RequestsServed < worker.RequestLimit)
+            return;
+        if (_workers.Any(w => w.Recycling && w.State == WorkerState.Stopping))
+            return;
+        worker.Recycling = true;
+        LogRecycling(_logger, worker.Slot, worker.Pid, worker.LastHeartbeat.RequestsServed, worker.RequestLimit);
+        Stop(worker, graceful: true, TimeSpan.FromSeconds(_options.GracefulTimeout));
     }
 
     private void AnnounceAllReady()

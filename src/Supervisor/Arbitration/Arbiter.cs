@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Logging;
@@ -26,6 +27,7 @@ internal sealed partial class Arbiter
     private readonly IReadOnlyList<Listener> _listeners;
     private readonly ServedApp _app;
     private readonly WorkerSpawner _spawner;
+    private readonly SpawnPreparation _preparation;
     private readonly ILogger<Arbiter> _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
@@ -40,8 +42,9 @@ internal sealed partial class Arbiter
     private long _shutdownDeadline;
     private int _exitCode = ExitCodes.Success;
 
-    public Arbiter(ForkHostOptions options, IReadOnlyList<Listener> listeners, ServedApp app, WorkerSpawner spawner, ILogger<Arbiter> logger)
+    public Arbiter(ForkHostOptions options, IReadOnlyList<Listener> listeners, ServedApp app, WorkerSpawner spawner, SpawnPreparation preparation, ILogger<Arbiter> logger)
     {
+        _preparation = preparation;
         _options = options;
         _listeners = listeners;
         _app = app;

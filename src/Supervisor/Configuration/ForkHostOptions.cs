@@ -37,6 +37,12 @@ internal sealed class ForkHostOptions
     /// <summary>Consecutive worker boot failures after which the supervisor halts (exit 3). Default 5.</summary>
     public int MaxBootFailures { get; set; } = 5;
 
+    /// <summary>Requests after which a worker is replaced (0: never). Workers recycle one at a time. Default 0.</summary>
+    public int MaxRequests { get; set; }
+
+    /// <summary>Up to this many extra requests, drawn per worker, so workers do not all recycle together. Default 0.</summary>
+    public int MaxRequestsJitter { get; set; }
+
     /// <summary>"text" (human-readable) or "json" (compact JSON, one event per line). Default text.</summary>
     public string LogFormat { get; set; } = "text";
 

@@ -29,6 +29,11 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         if (options.MaxBootFailures < 1)
             failures.Add($"--max-boot-failures must be at least 1 (got {options.MaxBootFailures}).");
 
+        if (options.MaxRequests < 0)
+            failures.Add($"--max-requests must be 0 (never) or more (got {options.MaxRequests}).");
+        if (options.MaxRequestsJitter < 0)
+            failures.Add($"--max-requests-jitter must be 0 or more (got {options.MaxRequestsJitter}).");
+
         CheckSeconds(failures, "--timeout", options.Timeout);
         CheckSeconds(failures, "--boot-timeout", options.BootTimeout);
         CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);

@@ -8,8 +8,9 @@ internal sealed class WorkerProcess
 {
     private Thread? _reader;
 
-    public WorkerProcess(int slot, int generation, Process process, ControlChannel channel, long now)
+    public WorkerProcess(int slot, int generation, Process process, ControlChannel channel, long now, long requestLimit)
     {
+        RequestLimit = requestLimit;
         Slot = slot;
         Generation = generation;
         Process = process;
@@ -39,6 +40,12 @@ internal sealed class WorkerProcess
     public string? BootFailureReason { get; set; }
 
     public HeartbeatMessage? LastHeartbeat { get; set; }
+
+    /// <summary>Requests after which the worker is recycled (--max-requests with jitter); long.MaxValue for never.</summary>
+    public long RequestLimit { get; }
+
+    /// <summary>Stopped because it reached <see cref="RequestLimit"/>.</summary>
+    public bool Recycling { get; set; }
 
     /// <summary>Reads messages on a dedicated thread; each one, and the end of the channel, becomes an arbiter event.</summary>
     public void StartReading(Action<WorkerProcess, ReceivedMessage> onMessage, Action<WorkerProcess, Exception> onChannelEnded)
