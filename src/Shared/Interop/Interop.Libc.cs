@@ -15,6 +15,7 @@ internal static partial class Interop
         internal const int MSG_TRUNC = 0x20;
         internal const int MSG_CTRUNC = 0x8;
         internal const int MSG_NOSIGNAL = 0x4000;
+        internal const int MSG_DONTWAIT = 0x40;
         internal const int MSG_CMSG_CLOEXEC = 0x40000000;
 
         internal const int SHUT_RDWR = 2;
@@ -30,7 +31,19 @@ internal static partial class Interop
         internal const int SIGTERM = 15;
         internal const int SIGCONT = 18;
 
+        internal const short POLLIN = 0x1;
+        internal const short POLLOUT = 0x4;
+        internal const short POLLERR = 0x8;
+        internal const short POLLHUP = 0x10;
+        internal const short POLLNVAL = 0x20;
+
         internal const int EINTR = 4;
         internal const int ESRCH = 3;
+        internal const int EBADF = 9;
+        internal const int EAGAIN = 11;
+        internal const int EPIPE = 32;
+        internal const int ECONNRESET = 104;
+        internal const int ENOTCONN = 107;
+        internal const int ETIMEDOUT = 110;
     }
 }
