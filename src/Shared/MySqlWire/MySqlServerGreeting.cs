@@ -129,7 +129,8 @@ internal sealed class MySqlServerGreeting
 
     /// <summary>
     /// Mirrors HandshakeResponse41Payload in MySqlConnector 2.6.2: the flags it asks for, intersected with what the
-    /// server offers; MariaDB's extended flags only reach the server when the result lacks CLIENT_LONG_PASSWORD
+    /// server offers (it does not ask for CLIENT_PREPARED_STATEMENT_MULTI_RESULTS nor MariaDB's COM_MULTI/bulk/
+    /// extended type info in 2.6.2); MariaDB's extended flags only reach the server when the result lacks CLIENT_LONG_PASSWORD
     /// (they share the filler MySQL reserves). Checked against the library by reflection in the tests.
     /// </summary>
     internal static MySqlCapabilities NegotiateLikeMySqlConnector(MySqlCapabilities server, bool withDatabase,
@@ -153,13 +154,13 @@ internal sealed class MySqlServerGreeting
             | (useAffectedRows ? 0 : MySqlCapabilities.FoundRows)
             | (allowLoadLocalInfile ? MySqlCapabilities.LocalFiles : 0)
             | (interactiveSession ? MySqlCapabilities.Interactive : 0)
-            | (useCompression ? MySqlCapabilities.Compress : 0)
-            | (useTls ? MySqlCapabilities.Ssl : 0);
+            | (useCompression ? MySqlCapabilities.Compress : 0);
 
         MySqlCapabilities negotiated = requested & server;
         if ((negotiated & MySqlCapabilities.LongPassword) != 0)
             negotiated &= (MySqlCapabilities)uint.MaxValue;
-        return negotiated;
+        // MySqlConnector adds CLIENT_SSL outside the intersection (it only asks when the server offered it).
+        return negotiated | (useTls ? MySqlCapabilities.Ssl : 0);
     }
 
     /// <summary>The <see cref="InheritedConnection.Properties"/> a worker needs to use a session on this server.</summary>
