@@ -5,6 +5,8 @@ internal static class Program
     public static async Task<int> Main(string[] args) => args switch
     {
         ["run", .. var rest] => await RunCommand.RunAsync(rest),
+        ["demo", .. var rest] => await Demo.DemoCommand.RunAsync(rest),
+        ["mysql-server", .. var rest] => await MySql.MySqlServerCommand.RunAsync([.. rest]),
         ["--version"] => PrintVersion(),
         [] or ["--help"] or ["-h"] or ["help"] => PrintHelp(),
         [var command, ..] => UsageError($"unknown command '{command}' (see 'forkhost --help')."),

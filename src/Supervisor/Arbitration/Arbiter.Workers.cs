@@ -39,7 +39,7 @@ internal sealed partial class Arbiter
         Process process;
         try
         {
-            process = await _spawner.SpawnAsync(workerEnd.Descriptor, new Dictionary<string, string>());
+            process = await _spawner.SpawnAsync(workerEnd.Descriptor);
         }
         catch (Exception e)
         {

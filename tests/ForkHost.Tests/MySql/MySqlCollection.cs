@@ -1,6 +1,6 @@
 namespace ForkHost.Tests.MySql;
 
-// TEMPORARY stand-in, replaced at merge by the shared version (same name, same constant).
+/// <summary>Tests that need the real MySQL server share one, started once per test run.</summary>
 [CollectionDefinition(Name)]
 public sealed class MySqlCollection : ICollectionFixture<MySqlServerFixture>
 {

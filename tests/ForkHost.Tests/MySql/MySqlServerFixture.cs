@@ -1,17 +1,26 @@
+using ForkHost.Supervisor.MySql;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ForkHost.Tests.MySql;
 
-// TEMPORARY stand-in, replaced at merge by the shared fixture another engineer is writing (same namespace, same
-// public API). This one only reads the connection string of an already running server from FORKHOST_MYSQL.
-public sealed class MySqlServerFixture
+/// <summary>
+/// One real MySQL server for every test in <see cref="MySqlCollection"/>, from the project's one provider:
+/// FORKHOST_MYSQL if set, else Testcontainers where Docker answers, else a throwaway local MariaDB.
+/// </summary>
+public sealed class MySqlServerFixture : IAsyncLifetime
 {
-    public const string EnvironmentVariable = "FORKHOST_MYSQL";
+    private MySqlServer? _server;
 
-    public MySqlServerFixture()
+    internal MySqlServer Server => _server ?? throw new InvalidOperationException("The MySQL fixture has not started.");
+
+    public string ConnectionString => Server.ConnectionString;
+
+    public async Task InitializeAsync() =>
+        _server = await MySqlServerProvider.StartOrFindAsync(null, NullLogger.Instance, CancellationToken.None);
+
+    public async Task DisposeAsync()
     {
-        ConnectionString = Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"Set {EnvironmentVariable} to the connection string of a MySQL/MariaDB server for the tests.");
+        if (_server is not null)
+            await _server.DisposeAsync();
     }
-
-    public string ConnectionString { get; }
 }
