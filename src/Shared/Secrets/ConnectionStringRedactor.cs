@@ -34,6 +34,6 @@ internal static partial class ConnectionStringRedactor
         return normalized is "password" or "pwd" or "password1" or "password2" or "password3";
     }
 
-    [GeneratedRegex("""(?<lead>^|;)\s*(?<key>[^=;]+?)(?<equals>\s*=\s*)(?<value>"(?:[^"]|"")*"|'(?:[^']|'')*'|[^;]*)""")]
+    [GeneratedRegex("""(?<lead>(?:^|;)\s*)(?<key>[^=;]+?)(?<equals>\s*=\s*)(?<value>"(?:[^"]|"")*"|'(?:[^']|'')*'|[^;]*)""")]
     private static partial Regex Pair();
 }

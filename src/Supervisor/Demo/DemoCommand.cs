@@ -119,19 +119,21 @@ internal static partial class DemoCommand
             Uri address = await supervisor.WaitUntilReadyAsync(ReadyTimeout);
 
             var workersSeen = new ConcurrentDictionary<int, byte>();
+            TimeSpan loadTime = TimeSpan.Zero;
             long firstN = index * 100_000_000L + Random.Shared.Next(1000, 9_999_999);
             if (scenario.LowerWaitTimeout)
             {
                 // Warm the workers' pools, leave them idle past the server's wait_timeout, then load again.
                 int warmUp = Math.Min(options.Requests / 2, options.Concurrency * 2);
-                await DemoLoad.RunAsync(address, warmUp, options.Concurrency, options.Pad, firstN, result, workersSeen);
+                loadTime += await DemoLoad.RunAsync(address, warmUp, options.Concurrency, options.Pad, firstN, result, workersSeen);
                 await Task.Delay(TimeSpan.FromSeconds(DemoScenario.LoweredWaitTimeout + 1.5));
-                await DemoLoad.RunAsync(address, options.Requests - warmUp, options.Concurrency, options.Pad, firstN + warmUp, result, workersSeen);
+                loadTime += await DemoLoad.RunAsync(address, options.Requests - warmUp, options.Concurrency, options.Pad, firstN + warmUp, result, workersSeen);
             }
             else
             {
-                await DemoLoad.RunAsync(address, options.Requests, options.Concurrency, options.Pad, firstN, result, workersSeen);
+                loadTime += await DemoLoad.RunAsync(address, options.Requests, options.Concurrency, options.Pad, firstN, result, workersSeen);
             }
+            result.RequestsPerSecond = result.Requests / loadTime.TotalSeconds;
             result.WorkersSeen = workersSeen.Count;
             result.AuditFindings.AddRange(supervisor.AuditFindings);
         }

@@ -17,7 +17,8 @@ internal static class DemoLoad
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static async Task RunAsync(Uri baseAddress, int requests, int concurrency, int pad, long firstN, ScenarioResult result, ConcurrentDictionary<int, byte> workersSeen)
+    /// <returns>How long the requests took, for the scenario's requests per second.</returns>
+    public static async Task<TimeSpan> RunAsync(Uri baseAddress, int requests, int concurrency, int pad, long firstN, ScenarioResult result, ConcurrentDictionary<int, byte> workersSeen)
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, PooledConnectionLifetime = TimeSpan.Zero })
         {
@@ -33,13 +34,7 @@ internal static class DemoLoad
                 Record(result, workersSeen, await SendAsync(client, baseAddress, firstN + i, pad));
         });
         await Task.WhenAll(loops);
-        lock (result)
-        {
-            double seconds = watch.Elapsed.TotalSeconds;
-            double previous = result.RequestsPerSecond;
-            double thisRun = requests / seconds;
-            result.RequestsPerSecond = previous == 0 ? thisRun : Math.Min(previous, thisRun);
-        }
+        return watch.Elapsed;
     }
 
     private static async Task<Outcome> SendAsync(HttpClient client, Uri baseAddress, long n, int pad)

@@ -115,8 +115,9 @@ internal sealed class DemoSupervisor : IAsyncDisposable
                 case EventIds.ForkSafetyShared or EventIds.ForkSafetyAudit or EventIds.ForkSafetyDisposed:
                     lock (_audit)
                     {
-                        if (_audit.Count < 6)
-                            _audit.Add(Render(root));
+                        string finding = Render(root);
+                        if (_audit.Count < 6 && !_audit.Contains(finding))
+                            _audit.Add(finding);
                     }
                     break;
             }

@@ -15,6 +15,9 @@ internal static class RepositoryPaths
 
     public static string Worker => Path.Combine(SupervisorDirectory, "forkhost-worker");
 
+    /// <summary>The Comments sample, as the supervisor's build copies it for the demo.</summary>
+    public static string CommentsApp => Path.Combine(SupervisorDirectory, "demo-app", "Comments.dll");
+
     public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
 
     public static string TestApps => Path.Combine(Root, "tests", "ForkHost.TestApps", "bin", Configuration, "net10.0", "ForkHost.TestApps.dll");
