@@ -4,6 +4,7 @@ using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.ForkSafety;
+using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Configuration;
@@ -59,11 +60,11 @@ internal static partial class RunCommand
         if (served is null)
             return ExitCodes.AppLoadFailed;
 
+        using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
         IReadOnlyList<Listener> listeners;
         try
         {
-            ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
-            listeners = ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode);
+            listeners = SocketActivation.TakeListeners() ?? BindListeners(options);
         }
         catch (UsageException e)
         {
@@ -72,18 +73,14 @@ internal static partial class RunCommand
 
         try
         {
+            bool activated = listeners.Any(l => l.FromSocketActivation);
             foreach (Listener listener in listeners)
-                LogListening(logger, listener.Address, listener.Descriptor);
+                LogListening(logger, listener.Address, listener.Descriptor, activated ? "systemd socket activation" : "--bind");
             using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
 
-            var mySql = MySqlServerAddresses.Resolve(options.MySql);
-            if (!string.IsNullOrWhiteSpace(options.MySql))
-                await PoolFitCheck.RunAsync(options.MySql, options.Workers, logger, CancellationToken.None);
-            MySqlSessionFacts facts = options.Inherit == InheritMode.Fork && !string.IsNullOrWhiteSpace(options.MySql)
-                ? await MySqlSessionFacts.ProbeAsync(options.MySql, logger)
-                : MySqlSessionFacts.Unknown;
-            var preparation = new SpawnPreparation(options, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
-            var arbiter = new Arbiter(options, listeners, served, new WorkerSpawner(WorkerExecutable.Locate()), preparation, loggerFactory.CreateLogger<Arbiter>());
+            RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
+            var arbiter = new Arbiter(initial, listeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
+                () => ReloadAsync(args, options, logger, loggerFactory), loggerFactory.CreateLogger<Arbiter>());
             return await arbiter.RunAsync();
         }
         finally
@@ -91,6 +88,54 @@ internal static partial class RunCommand
             foreach (Listener listener in listeners)
                 listener.Dispose();
         }
+    }
+
+    private static IReadOnlyList<Listener> BindListeners(ForkHostOptions options)
+    {
+        ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
+        return ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode);
+    }
+
+    /// <summary>Everything a generation of workers needs that depends on the options and the loaded app.</summary>
+    private static async Task<RunConfiguration> PrepareRunAsync(ForkHostOptions options, ServedApp served, ILogger logger, ILoggerFactory loggerFactory)
+    {
+        var mySql = MySqlServerAddresses.Resolve(options.MySql);
+        if (!string.IsNullOrWhiteSpace(options.MySql))
+            await PoolFitCheck.RunAsync(options.MySql, options.Workers, logger, CancellationToken.None);
+        MySqlSessionFacts facts = options.Inherit == InheritMode.Fork && !string.IsNullOrWhiteSpace(options.MySql)
+            ? await MySqlSessionFacts.ProbeAsync(options.MySql, logger)
+            : MySqlSessionFacts.Unknown;
+        var preparation = new SpawnPreparation(options, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
+        return new RunConfiguration(options, served, preparation);
+    }
+
+    /// <summary>
+    /// SIGHUP: the configuration is read again (appsettings, environment, command line) and the app's load step runs
+    /// again on a new instance of the app type. The app's code in the supervisor is not replaced (an assembly cannot
+    /// be unloaded from the default context); workers of the new generation load it afresh from disk.
+    /// Listener and log settings need a restart.
+    /// </summary>
+    private static async Task<RunConfiguration?> ReloadAsync(IReadOnlyList<string> args, ForkHostOptions current, ILogger logger, ILoggerFactory loggerFactory)
+    {
+        IConfiguration configuration;
+        ForkHostOptions options;
+        IForkHostApp app;
+        Type type;
+        try
+        {
+            (configuration, options) = LoadOptions(args);
+            (app, type) = AppLoader.Load(AppSpecification.Parse(options.App!));
+        }
+        catch (Exception e) when (e is UsageException or AppResolutionException)
+        {
+            LogReloadRefused(logger, e.Message);
+            return null;
+        }
+        if (!options.EffectiveBinds.SequenceEqual(current.EffectiveBinds) || options.LogFormat != current.LogFormat)
+            LogRestartNeeded(logger);
+
+        ServedApp? served = await LoadAppAsync(app, type, options, configuration, logger);
+        return served is null ? null : await PrepareRunAsync(options, served, logger, loggerFactory);
     }
 
     /// <summary>Builds the configuration through the generic host and validates the options the way ValidateOnStart does.</summary>
@@ -159,8 +204,14 @@ internal static partial class RunCommand
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]
     private static partial void LogStarting(ILogger logger, string app, int workers, string version);
 
-    [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at {Address} (fd {Descriptor})")]
-    private static partial void LogListening(ILogger logger, string address, int descriptor);
+    [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at {Address} (fd {Descriptor}, from {Source})")]
+    private static partial void LogListening(ILogger logger, string address, int descriptor, string source);
+
+    [LoggerMessage(EventId = EventIds.ReloadRefused, Level = LogLevel.Error, Message = "Reload refused, the current generation keeps serving: {Error}")]
+    private static partial void LogReloadRefused(ILogger logger, string error);
+
+    [LoggerMessage(EventId = EventIds.RestartNeeded, Level = LogLevel.Warning, Message = "Reload: changes to --bind or --log-format take effect only after a restart")]
+    private static partial void LogRestartNeeded(ILogger logger);
 
     [LoggerMessage(EventId = EventIds.AppLoaded, Level = LogLevel.Information, Message = "Loaded {App} in {Milliseconds:0} ms")]
     private static partial void LogAppLoaded(ILogger logger, string app, double milliseconds);

@@ -92,7 +92,7 @@ internal static class Program
         }
 
         StopRequest stop = await link.StopRequested;
-        await WorkerHost.StopAsync(web, app, context, stop);
+        await host.StopAsync(web, app, context, stop);
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
     }

@@ -24,6 +24,7 @@ internal sealed partial class SupervisorLink : IDisposable
         _counters = counters;
         _gracefulTimeout = gracefulTimeout;
         _logger = logger;
+        _counters.LimitReached += () => _ = Task.Run(SendHeartbeat);
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal));
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal));
         _signals.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal));
@@ -98,10 +99,7 @@ internal sealed partial class SupervisorLink : IDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_disposed.Token))
-            {
-                _channel.Send(new HeartbeatMessage(
-                    _counters.Served, _counters.InFlight, ProcessMemory.ResidentBytes(), GC.GetTotalMemory(forceFullCollection: false)));
-            }
+                SendHeartbeat();
         }
         catch (OperationCanceledException)
         {
@@ -109,6 +107,18 @@ internal sealed partial class SupervisorLink : IDisposable
         catch (ChannelClosedException)
         {
             RequestStop(new StopRequest(true, _gracefulTimeout, "the supervisor closed the channel (it exited)"));
+        }
+    }
+
+    private void SendHeartbeat()
+    {
+        try
+        {
+            _channel.Send(new HeartbeatMessage(
+                _counters.Served, _counters.InFlight, ProcessMemory.ResidentBytes(), GC.GetTotalMemory(forceFullCollection: false)));
+        }
+        catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
+        {
         }
     }
 

@@ -11,9 +11,15 @@ internal sealed class WorkerCounters
 
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
+    /// <summary>Requests after which <see cref="LimitReached"/> fires once (0: never).</summary>
+    public long Limit { get; init; }
+
+    public event Action? LimitReached;
+
     public void RequestFinished()
     {
         Interlocked.Decrement(ref _inFlight);
-        Interlocked.Increment(ref _served);
+        if (Interlocked.Increment(ref _served) == Limit)
+            LimitReached?.Invoke();
     }
 }

@@ -1,6 +1,11 @@
 using System.Diagnostics;
 using ForkHost.Apps;
 using ForkHost.Channel;
+using ForkHost.Worker.Draining;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -17,12 +22,14 @@ internal sealed partial class WorkerHost
 {
     private readonly BootInstructions _instructions;
     private readonly Serilog.ILogger _serilog;
-    private readonly WorkerCounters _counters = new();
+    private readonly WorkerCounters _counters;
+    private readonly ConnectionDrain _drain = new();
 
     public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
     {
         _instructions = instructions;
         _serilog = serilog;
+        _counters = new WorkerCounters { Limit = instructions.Hello.Configuration.RecycleAfterRequests };
     }
 
     public WorkerCounters Counters => _counters;
@@ -55,6 +62,10 @@ internal sealed partial class WorkerHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         // Kestrel calls listen() again on the inherited socket; the same backlog keeps the supervisor's setting.
         builder.WebHost.UseSockets(o => o.Backlog = configuration.Backlog);
+        builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton<IConnectionListenerFactory>(provider => new DrainableListenerFactory(
+            new SocketTransportFactory(provider.GetRequiredService<IOptions<SocketTransportOptions>>(), provider.GetRequiredService<ILoggerFactory>()),
+            _drain));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -74,24 +85,35 @@ internal sealed partial class WorkerHost
 
     private async Task CountRequest(HttpContext http, RequestDelegate next)
     {
+        if (_drain.IsDraining)
+            http.Response.Headers.Connection = "close";
         _counters.RequestStarted();
+        _drain.RequestStarted();
         try
         {
             await next(http);
         }
         finally
         {
+            _drain.RequestFinished();
             _counters.RequestFinished();
         }
     }
 
-    /// <summary>Stops accepting and lets in-flight requests finish until the deadline; a quick stop abandons them.</summary>
-    public static async Task StopAsync(WebApplication web, IForkHostApp app, WorkerContext context, StopRequest request)
+    /// <summary>
+    /// Stops accepting, closes keep-alive connections after their next response, and lets in-flight requests finish
+    /// until the deadline (<see cref="ConnectionDrain"/>); a quick stop abandons them.
+    /// </summary>
+    public async Task StopAsync(WebApplication web, IForkHostApp app, WorkerContext context, StopRequest request)
     {
         var watch = Stopwatch.StartNew();
         using var deadline = new CancellationTokenSource(request.Graceful ? request.Deadline : TimeSpan.Zero);
         if (request.Graceful)
         {
+            // Half the deadline at most for connections to close by themselves; the rest is Kestrel's stop.
+            int lingering = await _drain.DrainAsync(request.Deadline / 2);
+            if (lingering > 0)
+                    LogLingering(web.Services.GetRequiredService<ILogger<WorkerHost>>(), lingering);
             try
             {
                 await app.WorkerStoppingAsync(context, web.Services, deadline.Token);
@@ -104,6 +126,10 @@ internal sealed partial class WorkerHost
         await web.StopAsync(deadline.Token);
         LogStopped(web.Services.GetRequiredService<ILogger<WorkerHost>>(), watch.Elapsed.TotalMilliseconds, request.Graceful);
     }
+
+    [LoggerMessage(EventId = Logging.EventIds.WorkerDrainLingering, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "{Connections} keep-alive connections idle at the end of the drain; closing them")]
+    private static partial void LogLingering(Microsoft.Extensions.Logging.ILogger logger, int connections);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerStopped, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Stopped in {Milliseconds:0} ms (graceful: {Graceful})")]

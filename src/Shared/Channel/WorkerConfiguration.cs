@@ -9,6 +9,8 @@ namespace ForkHost.Channel;
 /// <param name="LogFormat">"text" or "json".</param>
 /// <param name="Settings">The supervisor's configuration, flattened, so the app sees in the worker what it saw at load.</param>
 /// <param name="LoadedProperties">Values the app's load step chose to hand to every worker.</param>
+/// <param name="RecycleAfterRequests">This worker's --max-requests limit (jitter included), 0 for none: on reaching it the
+/// worker heartbeats at once, so the supervisor can recycle it without waiting for the next beat.</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -17,4 +19,5 @@ internal sealed record WorkerConfiguration(
     int GracefulTimeoutMilliseconds,
     string LogFormat,
     IReadOnlyDictionary<string, string?> Settings,
-    IReadOnlyDictionary<string, string> LoadedProperties);
+    IReadOnlyDictionary<string, string> LoadedProperties,
+    long RecycleAfterRequests = 0);

@@ -14,7 +14,12 @@ internal static class EventIds
     public const int Halting = 1007;
     public const int UnixSocketRemoved = 1008;
     public const int WantedWorkersChanged = 1009;
-    public const int ReloadUnsupported = 1010;
+    public const int Reloading = 1010;
+    public const int Reloaded = 1013;
+    public const int ReloadAbandoned = 1014;
+    public const int ReloadBusy = 1015;
+    public const int ReloadRefused = 1017;
+    public const int RestartNeeded = 1018;
     public const int PidFileWritten = 1011;
 
     // Supervisor: workers.
@@ -40,6 +45,7 @@ internal static class EventIds
     public const int WorkerOrphaned = 2004;
     public const int WorkerChannelError = 2005;
     public const int WorkerBootError = 2006;
+    public const int WorkerDrainLingering = 2007;
 
     // Fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;

@@ -17,8 +17,17 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.WantedWorkersChanged, Level = LogLevel.Information, Message = "Wanted workers: {Workers}")]
     private static partial void LogWantedWorkers(ILogger logger, int workers);
 
-    [LoggerMessage(EventId = Ids.ReloadUnsupported, Level = LogLevel.Warning, Message = "SIGHUP (reload) is not supported by this version; ignored")]
-    private static partial void LogReloadUnsupported(ILogger logger);
+    [LoggerMessage(EventId = Ids.Reloading, Level = LogLevel.Information, Message = "Reloading: configuration and app load step for generation {Generation}")]
+    private static partial void LogReloading(ILogger logger, int generation);
+
+    [LoggerMessage(EventId = Ids.Reloaded, Level = LogLevel.Information, Message = "Reloaded: generation {Generation} ({Workers} workers) ready in {Milliseconds} ms; draining {Previous} workers of the previous generation")]
+    private static partial void LogReloaded(ILogger logger, int generation, int workers, long milliseconds, int previous);
+
+    [LoggerMessage(EventId = Ids.ReloadAbandoned, Level = LogLevel.Error, Message = "Reload to generation {Generation} abandoned, the previous generation keeps serving: {Reason}")]
+    private static partial void LogReloadAbandoned(ILogger logger, int generation, string reason);
+
+    [LoggerMessage(EventId = Ids.ReloadBusy, Level = LogLevel.Warning, Message = "SIGHUP ignored: the reload to generation {Generation} is still under way")]
+    private static partial void LogReloadBusy(ILogger logger, int generation);
 
     [LoggerMessage(EventId = Ids.SupervisorStopping, Level = LogLevel.Information, Message = "Stopping ({Mode}): {Workers} workers, killing what is left after {Seconds:0.#} s")]
     private static partial void LogShuttingDown(ILogger logger, string mode, int workers, double seconds);
@@ -56,6 +65,6 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.WorkerKilled, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) still running at its deadline; sending SIGKILL")]
     private static partial void LogKilled(ILogger logger, int workerId, int workerPid);
 
-    [LoggerMessage(EventId = Ids.WorkerRecycling, Level = LogLevel.Information, Message = "Recycling worker {WorkerId} (pid {WorkerPid}) after {RequestsServed} requests (limit {RequestLimit})")]
-    private static partial void LogRecycling(ILogger logger, int workerId, int workerPid, long requestsServed, long requestLimit);
+    [LoggerMessage(EventId = Ids.WorkerRecycling, Level = LogLevel.Information, Message = "Recycling worker {WorkerId} (pid {WorkerPid}): {Reason}")]
+    private static partial void LogRecycling(ILogger logger, int workerId, int workerPid, string reason);
 }

@@ -17,7 +17,7 @@ internal sealed partial class Arbiter
             _events.Writer.TryWrite(new ArbiterEvent.SignalReceived(context.Signal));
         })).ToList());
 
-    private void OnSignal(PosixSignal signal)
+    private async Task OnSignalAsync(PosixSignal signal)
     {
         LogSignal(_logger, signal.ToString());
         switch (signal)
@@ -31,15 +31,68 @@ internal sealed partial class Arbiter
             case PosixSignal.SIGTTIN when _shutdown is null:
                 _wantedWorkers = Math.Min(_wantedWorkers + 1, Configuration.ForkHostOptionsValidator.MaxWorkers);
                 LogWantedWorkers(_logger, _wantedWorkers);
+                _notifier.Status(StatusText());
                 break;
             case PosixSignal.SIGTTOU when _shutdown is null:
                 _wantedWorkers = Math.Max(_wantedWorkers - 1, 1);
                 LogWantedWorkers(_logger, _wantedWorkers);
+                _notifier.Status(StatusText());
                 break;
-            case PosixSignal.SIGHUP:
-                LogReloadUnsupported(_logger);
+            case PosixSignal.SIGHUP when _shutdown is null:
+                await ReloadAsync();
                 break;
         }
+    }
+
+    /// <summary>
+    /// SIGHUP: re-read the configuration and run the app's load step again, then start a new generation of workers
+    /// next to the old one. The old generation is drained only once every new worker is ready
+    /// (<see cref="AnnounceAllReady"/>), so the listening sockets never lack a worker that accepts.
+    /// </summary>
+    private async Task ReloadAsync()
+    {
+        if (_reloading is not null)
+        {
+            LogReloadBusy(_logger, _reloading.Generation);
+            return;
+        }
+        int next = _generation + 1;
+        _notifier.Reloading($"Reloading: loading the app for generation {next}");
+        LogReloading(_logger, next);
+        RunConfiguration? configuration = await _reload();
+        if (configuration is null)
+        {
+            _notifier.Ready(StatusText());
+            return;
+        }
+
+        _reloading = new ReloadState(next, Now, _generation, _configuration);
+        _configuration = configuration;
+        _generation = next;
+        _wantedWorkers = configuration.Options.Workers;
+        _consecutiveBootFailures = 0;
+        // ConvergeAsync now sees every slot empty for the new generation and fills it.
+    }
+
+    /// <summary>The new generation cannot boot: keep the old one serving, as if the reload had not happened.</summary>
+    private void AbandonReload(string reason)
+    {
+        ReloadState reload = _reloading!;
+        LogReloadAbandoned(_logger, reload.Generation, reason);
+        foreach (WorkerProcess worker in _workers.Where(w => w.Generation == reload.Generation && w.State != WorkerState.Stopping))
+            Stop(worker, graceful: false, QuickStopGrace);
+        _configuration = reload.Previous;
+        _generation = reload.PreviousGeneration;
+        _wantedWorkers = reload.Previous.Options.Workers;
+        _consecutiveBootFailures = 0;
+        _reloading = null;
+        _notifier.Ready(StatusText());
+    }
+
+    private string StatusText()
+    {
+        int ready = _workers.Count(w => w.State == WorkerState.Ready);
+        return $"{ready} of {_wantedWorkers} workers ready (generation {_generation})";
     }
 
     /// <summary>
@@ -51,9 +104,11 @@ internal sealed partial class Arbiter
             return;
         _shutdown = mode;
 
-        TimeSpan grace = mode == ShutdownMode.Graceful ? TimeSpan.FromSeconds(_options.GracefulTimeout) : QuickStopGrace;
+        TimeSpan grace = mode == ShutdownMode.Graceful ? TimeSpan.FromSeconds(Options.GracefulTimeout) : QuickStopGrace;
         _shutdownDeadline = Now + (long)grace.TotalMilliseconds;
-        LogShuttingDown(_logger, mode.ToString().ToLowerInvariant(), _workers.Count, grace.TotalSeconds);
+        int serving = _workers.Count(w => w.State != WorkerState.Stopping);
+        LogShuttingDown(_logger, mode.ToString().ToLowerInvariant(), serving, grace.TotalSeconds);
+        _notifier.Stopping($"Stopping ({mode.ToString().ToLowerInvariant()}): {serving} workers");
         foreach (WorkerProcess worker in _workers)
             Stop(worker, mode == ShutdownMode.Graceful, grace);
     }

@@ -12,7 +12,7 @@ internal sealed partial class Arbiter
     {
         for (int slot = 1; slot <= _wantedWorkers && _shutdown is null; slot++)
         {
-            if (_workers.Any(w => w.Slot == slot && w.State != WorkerState.Stopping))
+            if (_workers.Any(w => w.Slot == slot && w.Generation == _generation && w.State != WorkerState.Stopping))
                 continue;
             if (_backoffs.TryGetValue(slot, out SlotBackoff? backoff) && backoff.NotBefore > Now)
                 continue;
@@ -22,13 +22,13 @@ internal sealed partial class Arbiter
         foreach (WorkerProcess surplus in _workers.Where(w => w.Slot > _wantedWorkers && w.State != WorkerState.Stopping).ToList())
         {
             LogRetiring(_logger, surplus.Slot, surplus.Pid);
-            Stop(surplus, graceful: true, TimeSpan.FromSeconds(_options.GracefulTimeout));
+            Stop(surplus, graceful: true, TimeSpan.FromSeconds(Options.GracefulTimeout));
         }
     }
 
     private async Task SpawnAsync(int slot)
     {
-        SpawnPlan plan = await _preparation.PrepareAsync(slot, _generation);
+        SpawnPlan plan = await Preparation.PrepareAsync(slot, _generation);
         if (plan.HaltExitCode is int haltCode)
         {
             Halt(haltCode, plan.HaltReason!);
@@ -67,21 +67,22 @@ internal sealed partial class Arbiter
     }
 
     /// <summary>--max-requests plus up to --max-requests-jitter, drawn per worker so that workers do not recycle together.</summary>
-    private long RequestLimit() => _options.MaxRequests <= 0
+    private long RequestLimit() => Options.MaxRequests <= 0
         ? long.MaxValue
-        : _options.MaxRequests + Random.Shared.Next(0, _options.MaxRequestsJitter + 1);
+        : Options.MaxRequests + Random.Shared.Next(0, Options.MaxRequestsJitter + 1);
 
     private void SendBootInstructions(WorkerProcess worker, IReadOnlyList<InheritedHandle> inherited)
     {
         var configuration = new WorkerConfiguration(
-            _app.AssemblyPath,
-            _app.Type.FullName!,
-            _options.Backlog,
-            (int)_options.HeartbeatInterval.TotalMilliseconds,
-            (int)TimeSpan.FromSeconds(_options.GracefulTimeout).TotalMilliseconds,
-            _options.LogFormat,
-            _app.Settings,
-            _app.LoadedProperties);
+            App.AssemblyPath,
+            App.Type.FullName!,
+            Options.Backlog,
+            (int)Options.HeartbeatInterval.TotalMilliseconds,
+            (int)TimeSpan.FromSeconds(Options.GracefulTimeout).TotalMilliseconds,
+            Options.LogFormat,
+            App.Settings,
+            App.LoadedProperties,
+            worker.RequestLimit == long.MaxValue ? 0 : worker.RequestLimit);
         var handles = _listeners
             .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))
             .Concat(inherited.Select(h => h.Description))
@@ -136,24 +137,46 @@ internal sealed partial class Arbiter
     /// </summary>
     private void RecycleIfDue(WorkerProcess worker)
     {
-        if (_shutdown is not null || worker.State != WorkerState.Ready || worker.LastHeartbeat!.RequestsServed < worker.RequestLimit)
+        if (_shutdown is not null || worker.State != WorkerState.Ready)
             return;
-        if (_workers.Any(w => w.Recycling && w.State == WorkerState.Stopping))
+        HeartbeatMessage heartbeat = worker.LastHeartbeat!;
+        long memoryLimit = (long)Options.MaxWorkerMemory * 1024 * 1024;
+        string? reason = heartbeat.RequestsServed >= worker.RequestLimit
+            ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
+            : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
+                ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Options.MaxWorkerMemory} MiB"
+                : null;
+        if (reason is null || _workers.Any(w => w.Recycling && w.State == WorkerState.Stopping))
             return;
         worker.Recycling = true;
-        LogRecycling(_logger, worker.Slot, worker.Pid, worker.LastHeartbeat.RequestsServed, worker.RequestLimit);
-        Stop(worker, graceful: true, TimeSpan.FromSeconds(_options.GracefulTimeout));
+        LogRecycling(_logger, worker.Slot, worker.Pid, reason);
+        Stop(worker, graceful: true, TimeSpan.FromSeconds(Options.GracefulTimeout));
     }
 
+    /// <summary>When every slot has a ready worker of the current generation: the start is done, or a reload is.</summary>
     private void AnnounceAllReady()
     {
-        if (_allReadyAnnounced || _shutdown is not null)
+        if (_shutdown is not null)
             return;
-        int ready = _workers.Count(w => w.State == WorkerState.Ready);
+        int ready = _workers.Count(w => w.State == WorkerState.Ready && w.Generation == _generation && w.Slot <= _wantedWorkers);
         if (ready < _wantedWorkers)
+            return;
+
+        if (_reloading is { } reload)
+        {
+            var previous = _workers.Where(w => w.Generation != _generation && w.State != WorkerState.Stopping).ToList();
+            foreach (WorkerProcess old in previous)
+                Stop(old, graceful: true, TimeSpan.FromSeconds(Options.GracefulTimeout));
+            _reloading = null;
+            LogReloaded(_logger, _generation, ready, Now - reload.StartedAt, previous.Count);
+            _notifier.Ready(StatusText());
+            return;
+        }
+        if (_allReadyAnnounced)
             return;
         _allReadyAnnounced = true;
         LogAllReady(_logger, ready, Now - _startedAt);
+        _notifier.Ready(StatusText());
     }
 
     private void OnChannelEnded(WorkerProcess worker, Exception reason)
@@ -194,11 +217,16 @@ internal sealed partial class Arbiter
         {
             _consecutiveBootFailures++;
             string reason = worker.BootFailureReason ?? $"it {how} before it was ready";
-            LogBootFailed(_logger, worker.Slot, worker.Pid, reason, _consecutiveBootFailures, _options.MaxBootFailures);
-            if (_consecutiveBootFailures >= _options.MaxBootFailures && _shutdown is null)
+            LogBootFailed(_logger, worker.Slot, worker.Pid, reason, _consecutiveBootFailures, Options.MaxBootFailures);
+            if (_consecutiveBootFailures >= Options.MaxBootFailures && _reloading is not null && worker.Generation == _reloading.Generation)
+            {
+                AbandonReload($"workers of the new generation failed to boot {_consecutiveBootFailures} times in a row; last failure: {reason}");
+                return;
+            }
+            if (_consecutiveBootFailures >= Options.MaxBootFailures && _shutdown is null)
             {
                 Halt(ExitCodes.WorkerBootFailed,
-                    $"Workers failed to boot {_consecutiveBootFailures} times in a row (--max-boot-failures {_options.MaxBootFailures}); last failure: {reason}. Fix the app's ConfigureServices/MapEndpoints (see the worker's log above), then start again.");
+                    $"Workers failed to boot {_consecutiveBootFailures} times in a row (--max-boot-failures {Options.MaxBootFailures}); last failure: {reason}. Fix the app's ConfigureServices/MapEndpoints (see the worker's log above), then start again.");
                 return;
             }
             backoff.RecordFailure(Now, null);
@@ -208,6 +236,7 @@ internal sealed partial class Arbiter
             TimeSpan served = TimeSpan.FromMilliseconds(Now - worker.ReadyAt.Value);
             TimeSpan delay = backoff.RecordFailure(Now, served);
             LogCrashed(_logger, worker.Slot, worker.Pid, how, delay.TotalMilliseconds);
+            _notifier.Status(StatusText());
         }
     }
 
@@ -219,14 +248,14 @@ internal sealed partial class Arbiter
         {
             switch (worker.State)
             {
-                case WorkerState.Booting when now - worker.SpawnedAt > _options.BootTimeout * 1000:
-                    LogBootTimedOut(_logger, worker.Slot, worker.Pid, _options.BootTimeout);
-                    worker.BootFailureReason = $"not ready after --boot-timeout {_options.BootTimeout} s";
+                case WorkerState.Booting when now - worker.SpawnedAt > Options.BootTimeout * 1000:
+                    LogBootTimedOut(_logger, worker.Slot, worker.Pid, Options.BootTimeout);
+                    worker.BootFailureReason = $"not ready after --boot-timeout {Options.BootTimeout} s";
                     worker.Signal(Interop.Libc.SIGKILL);
                     worker.State = WorkerState.Stopping;
                     break;
-                case WorkerState.Ready when now - worker.LastHeartbeatAt > _options.Timeout * 1000:
-                    LogHung(_logger, worker.Slot, worker.Pid, (now - worker.LastHeartbeatAt) / 1000.0, _options.Timeout);
+                case WorkerState.Ready when now - worker.LastHeartbeatAt > Options.Timeout * 1000:
+                    LogHung(_logger, worker.Slot, worker.Pid, (now - worker.LastHeartbeatAt) / 1000.0, Options.Timeout);
                     worker.Signal(Interop.Libc.SIGTERM);
                     worker.State = WorkerState.Stopping;
                     worker.KillAt = now + (long)HungKillGrace.TotalMilliseconds;

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.ForkSafety;
+using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Logging;
@@ -23,17 +24,18 @@ internal sealed partial class Arbiter
     /// <summary>How long a quick stop waits before SIGKILL.</summary>
     internal static readonly TimeSpan QuickStopGrace = TimeSpan.FromSeconds(1);
 
-    private readonly ForkHostOptions _options;
     private readonly IReadOnlyList<Listener> _listeners;
-    private readonly ServedApp _app;
     private readonly WorkerSpawner _spawner;
-    private readonly SpawnPreparation _preparation;
+    private readonly SystemdNotifier _notifier;
+    private readonly Func<Task<RunConfiguration?>> _reload;
     private readonly ILogger<Arbiter> _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
     private readonly Dictionary<int, SlotBackoff> _backoffs = [];
     private readonly long _startedAt = Environment.TickCount64;
 
+    private RunConfiguration _configuration;
+    private ReloadState? _reloading;
     private int _wantedWorkers;
     private int _generation = 1;
     private int _consecutiveBootFailures;
@@ -42,16 +44,22 @@ internal sealed partial class Arbiter
     private long _shutdownDeadline;
     private int _exitCode = ExitCodes.Success;
 
-    public Arbiter(ForkHostOptions options, IReadOnlyList<Listener> listeners, ServedApp app, WorkerSpawner spawner, SpawnPreparation preparation, ILogger<Arbiter> logger)
+    /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
+    public Arbiter(RunConfiguration configuration, IReadOnlyList<Listener> listeners, WorkerSpawner spawner, SystemdNotifier notifier,
+        Func<Task<RunConfiguration?>> reload, ILogger<Arbiter> logger)
     {
-        _preparation = preparation;
-        _options = options;
+        _configuration = configuration;
         _listeners = listeners;
-        _app = app;
         _spawner = spawner;
+        _notifier = notifier;
+        _reload = reload;
         _logger = logger;
-        _wantedWorkers = options.Workers;
+        _wantedWorkers = configuration.Options.Workers;
     }
+
+    private ForkHostOptions Options => _configuration.Options;
+    private ServedApp App => _configuration.App;
+    private SpawnPreparation Preparation => _configuration.Preparation;
 
     private static long Now => Environment.TickCount64;
 
@@ -71,6 +79,7 @@ internal sealed partial class Arbiter
             while (_events.Reader.TryRead(out next!));
 
             KillUnresponsive();
+            _notifier.WatchdogTick(Now);
             if (_shutdown is null)
                 await ConvergeAsync();
             else if (_workers.Count == 0)
@@ -81,12 +90,12 @@ internal sealed partial class Arbiter
         return _exitCode;
     }
 
-    private Task HandleAsync(ArbiterEvent e)
+    private async Task HandleAsync(ArbiterEvent e)
     {
         switch (e)
         {
             case ArbiterEvent.SignalReceived signal:
-                OnSignal(signal.Signal);
+                await OnSignalAsync(signal.Signal);
                 break;
             case ArbiterEvent.MessageReceived message:
                 OnMessage(message.Worker, message.Received);
@@ -98,7 +107,6 @@ internal sealed partial class Arbiter
                 OnWorkerExited(exited.Worker);
                 break;
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>Stops serving: halts with <paramref name="exitCode"/> once every worker is gone.</summary>

@@ -43,6 +43,9 @@ internal sealed class ForkHostOptions
     /// <summary>Up to this many extra requests, drawn per worker, so workers do not all recycle together. Default 0.</summary>
     public int MaxRequestsJitter { get; set; }
 
+    /// <summary>Resident memory in MiB above which a worker is recycled gracefully, like uWSGI's reload-on-rss (0: never). Default 0.</summary>
+    public int MaxWorkerMemory { get; set; }
+
     /// <summary>"text" (human-readable) or "json" (compact JSON, one event per line). Default text.</summary>
     public string LogFormat { get; set; } = "text";
 

@@ -31,6 +31,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
 
         if (options.MaxRequests < 0)
             failures.Add($"--max-requests must be 0 (never) or more (got {options.MaxRequests}).");
+        if (options.MaxWorkerMemory < 0)
+            failures.Add($"--max-worker-memory must be 0 (never) or a number of MiB (got {options.MaxWorkerMemory}).");
         if (options.MaxRequestsJitter < 0)
             failures.Add($"--max-requests-jitter must be 0 or more (got {options.MaxRequestsJitter}).");
 

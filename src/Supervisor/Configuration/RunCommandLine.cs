@@ -22,6 +22,7 @@ internal static class RunCommandLine
         new("max-boot-failures", "MaxBootFailures", CommandLineOptionKind.Value, "N", "Halt (exit 3) after this many boot failures in a row. Default 5."),
         new("max-requests", "MaxRequests", CommandLineOptionKind.Value, "N", "Replace a worker after N requests, one worker at a time (0: never). Default 0."),
         new("max-requests-jitter", "MaxRequestsJitter", CommandLineOptionKind.Value, "N", "Add up to N requests to each worker's limit so they do not recycle together. Default 0."),
+        new("max-worker-memory", "MaxWorkerMemory", CommandLineOptionKind.Value, "MIB", "Recycle a worker whose RSS exceeds this many MiB, gracefully (0: never). Default 0."),
         new("log-format", "LogFormat", CommandLineOptionKind.Value, "text|json", "Human-readable text or compact JSON lines. Default text."),
         new("pid-file", "PidFile", CommandLineOptionKind.Value, "PATH", "Write the supervisor's pid here; removed on exit."),
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
