@@ -78,8 +78,15 @@ internal static partial class RunCommand
                 LogListening(logger, listener.Address, listener.Descriptor, activated ? "systemd socket activation" : "--bind");
             using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
 
+            BalanceMode balance = options.Balance;
+            if (activated && balance == BalanceMode.ReusePort)
+            {
+                LogBalanceUnavailable(logger);
+                balance = BalanceMode.Shared;
+            }
+            using var slotListeners = new SlotListeners(listeners, balance, options.Backlog);
             RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
-            var arbiter = new Arbiter(initial, listeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
+            var arbiter = new Arbiter(initial, slotListeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
                 () => ReloadAsync(args, options, logger, loggerFactory), loggerFactory.CreateLogger<Arbiter>());
             return await arbiter.RunAsync();
         }
@@ -93,7 +100,7 @@ internal static partial class RunCommand
     private static IReadOnlyList<Listener> BindListeners(ForkHostOptions options)
     {
         ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
-        return ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode);
+        return ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode, reusePort: options.Balance == BalanceMode.ReusePort);
     }
 
     /// <summary>Everything a generation of workers needs that depends on the options and the loaded app.</summary>
@@ -172,6 +179,7 @@ internal static partial class RunCommand
         "System.Boolean" => "true/false value",
         _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
         _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
+        _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared or reuseport)",
         _ => type,
     };
 
@@ -206,6 +214,9 @@ internal static partial class RunCommand
 
     [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at {Address} (fd {Descriptor}, from {Source})")]
     private static partial void LogListening(ILogger logger, string address, int descriptor, string source);
+
+    [LoggerMessage(EventId = EventIds.BalanceUnavailable, Level = LogLevel.Warning, Message = "--balance reuseport needs sockets ForkHost binds itself; with socket activation every worker shares systemd's socket")]
+    private static partial void LogBalanceUnavailable(ILogger logger);
 
     [LoggerMessage(EventId = EventIds.ReloadRefused, Level = LogLevel.Error, Message = "Reload refused, the current generation keeps serving: {Error}")]
     private static partial void LogReloadRefused(ILogger logger, string error);

@@ -20,6 +20,7 @@ internal static class EventIds
     public const int ReloadBusy = 1015;
     public const int ReloadRefused = 1017;
     public const int RestartNeeded = 1018;
+    public const int BalanceUnavailable = 1019;
     public const int PidFileWritten = 1011;
 
     // Supervisor: workers.

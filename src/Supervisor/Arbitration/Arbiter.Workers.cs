@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Supervisor.ForkSafety;
+using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 
 namespace ForkHost.Supervisor.Arbitration;
@@ -83,11 +84,12 @@ internal sealed partial class Arbiter
             App.Settings,
             App.LoadedProperties,
             worker.RequestLimit == long.MaxValue ? 0 : worker.RequestLimit);
-        var handles = _listeners
+        IReadOnlyList<Listener> listeners = _listeners.ForSlot(worker.Slot);
+        var handles = listeners
             .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))
             .Concat(inherited.Select(h => h.Description))
             .ToList();
-        var descriptors = _listeners.Select(l => l.Descriptor).Concat(inherited.Select(h => h.Descriptor)).ToList();
+        var descriptors = listeners.Select(l => l.Descriptor).Concat(inherited.Select(h => h.Descriptor)).ToList();
         try
         {
             worker.Channel.Send(new HelloMessage(worker.Slot, worker.Generation, Environment.ProcessId, configuration));
@@ -209,6 +211,8 @@ internal sealed partial class Arbiter
         if (expected)
         {
             LogExited(_logger, worker.Slot, worker.Pid, how);
+            if (worker.Slot > _wantedWorkers && !_workers.Any(w => w.Slot == worker.Slot))
+                _listeners.Retire(worker.Slot);
             return;
         }
 

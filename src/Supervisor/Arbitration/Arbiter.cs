@@ -24,7 +24,7 @@ internal sealed partial class Arbiter
     /// <summary>How long a quick stop waits before SIGKILL.</summary>
     internal static readonly TimeSpan QuickStopGrace = TimeSpan.FromSeconds(1);
 
-    private readonly IReadOnlyList<Listener> _listeners;
+    private readonly SlotListeners _listeners;
     private readonly WorkerSpawner _spawner;
     private readonly SystemdNotifier _notifier;
     private readonly Func<Task<RunConfiguration?>> _reload;
@@ -45,7 +45,7 @@ internal sealed partial class Arbiter
     private int _exitCode = ExitCodes.Success;
 
     /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
-    public Arbiter(RunConfiguration configuration, IReadOnlyList<Listener> listeners, WorkerSpawner spawner, SystemdNotifier notifier,
+    public Arbiter(RunConfiguration configuration, SlotListeners listeners, WorkerSpawner spawner, SystemdNotifier notifier,
         Func<Task<RunConfiguration?>> reload, ILogger<Arbiter> logger)
     {
         _configuration = configuration;

@@ -10,13 +10,17 @@ namespace ForkHost.Supervisor.Listeners;
 /// </summary>
 internal static class ListenerBinder
 {
-    public static IReadOnlyList<Listener> BindAll(IReadOnlyList<string> binds, int backlog, UnixFileMode unixSocketMode)
+    internal const int SolSocket = 1;
+    internal const int SoReusePort = 15;
+
+    /// <param name="reusePort">Set SO_REUSEPORT on TCP sockets, so that per-slot siblings can bind the same port.</param>
+    public static IReadOnlyList<Listener> BindAll(IReadOnlyList<string> binds, int backlog, UnixFileMode unixSocketMode, bool reusePort = false)
     {
         var listeners = new List<Listener>();
         try
         {
             foreach (string bind in binds)
-                listeners.Add(Bind(BindAddress.Parse(bind), backlog, unixSocketMode));
+                listeners.Add(Bind(BindAddress.Parse(bind), backlog, unixSocketMode, reusePort));
             return listeners;
         }
         catch
@@ -27,16 +31,18 @@ internal static class ListenerBinder
         }
     }
 
-    private static Listener Bind(BindAddress bind, int backlog, UnixFileMode unixSocketMode) =>
-        bind.UnixPath is { } path ? BindUnix(bind, path, backlog, unixSocketMode) : BindTcp(bind, bind.TcpEndPoint!, backlog);
+    private static Listener Bind(BindAddress bind, int backlog, UnixFileMode unixSocketMode, bool reusePort) =>
+        bind.UnixPath is { } path ? BindUnix(bind, path, backlog, unixSocketMode) : BindTcp(bind, bind.TcpEndPoint!, backlog, reusePort);
 
-    private static Listener BindTcp(BindAddress bind, IPEndPoint endPoint, int backlog)
+    private static Listener BindTcp(BindAddress bind, IPEndPoint endPoint, int backlog, bool reusePort)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             // As gunicorn: a restarted supervisor can bind while old connections linger in TIME_WAIT.
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            if (reusePort)
+                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
             if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
                 socket.DualMode = false;
             socket.Bind(endPoint);

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+using ForkHost.Supervisor.Configuration;
+
+namespace ForkHost.Supervisor.Listeners;
+
+/// <summary>
+/// The listening sockets each worker slot serves on. Shared mode: every slot gets the same sockets. ReusePort mode:
+/// each TCP address gets one SO_REUSEPORT socket per slot, bound to the same port; the supervisor holds them all, so
+/// connections the kernel routes to a slot wait in its backlog while that slot's worker restarts or reloads.
+/// A slot's sockets are closed only when the slot itself goes (TTOU); connections queued on them at that moment are
+/// reset unless net.ipv4.tcp_migrate_req=1 moves them to the group's other sockets.
+/// </summary>
+internal sealed class SlotListeners : IDisposable
+{
+    private readonly IReadOnlyList<Listener> _primary;
+    private readonly Dictionary<int, List<Listener>> _extraBySlot = [];
+    private readonly int _backlog;
+
+    public SlotListeners(IReadOnlyList<Listener> primary, BalanceMode mode, int backlog)
+    {
+        _primary = primary;
+        _backlog = backlog;
+        Mode = mode;
+    }
+
+    public BalanceMode Mode { get; }
+
+    /// <summary>The sockets bound at start: what the supervisor reports, and slot 1's.</summary>
+    public IReadOnlyList<Listener> Primary => _primary;
+
+    public IReadOnlyList<Listener> ForSlot(int slot)
+    {
+        if (Mode == BalanceMode.Shared || slot == 1)
+            return _primary;
+        if (!_extraBySlot.TryGetValue(slot, out List<Listener>? extra))
+            _extraBySlot[slot] = extra = _primary.Select(l => l.TcpEndPoint is null ? null : BindSibling(l)).OfType<Listener>().ToList();
+        return [.. _primary.Where(l => l.TcpEndPoint is null), .. extra];
+    }
+
+    /// <summary>Closes the sockets of a slot above the wanted count, once its worker has gone.</summary>
+    public void Retire(int slot)
+    {
+        if (_extraBySlot.Remove(slot, out List<Listener>? extra))
+        {
+            foreach (Listener listener in extra)
+                listener.Dispose();
+        }
+    }
+
+    private Listener BindSibling(Listener primary)
+    {
+        IPEndPoint endPoint = primary.TcpEndPoint!;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.SetRawSocketOption(ListenerBinder.SolSocket, ListenerBinder.SoReusePort, BitConverter.GetBytes(1));
+            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.DualMode = false;
+            socket.Bind(endPoint);
+            socket.Listen(_backlog);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new Listener(primary.Bind, socket, primary.Address);
+    }
+
+    /// <summary>Closes the per-slot siblings; the primary sockets belong to whoever bound them.</summary>
+    public void Dispose()
+    {
+        foreach (Listener listener in _extraBySlot.Values.SelectMany(l => l))
+            listener.Dispose();
+        _extraBySlot.Clear();
+    }
+}
