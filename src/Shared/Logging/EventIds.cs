@@ -21,6 +21,7 @@ internal static class EventIds
     public const int ReloadRefused = 1017;
     public const int RestartNeeded = 1018;
     public const int BalanceUnavailable = 1019;
+    public const int SignalNotSupported = 1020;
     public const int PidFileWritten = 1011;
 
     // Supervisor: workers.

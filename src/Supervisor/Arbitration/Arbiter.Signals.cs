@@ -6,8 +6,12 @@ namespace ForkHost.Supervisor.Arbitration;
 
 internal sealed partial class Arbiter
 {
+    // PosixSignal has no USR1/USR2 members; raw signal numbers are accepted on Unix.
+    private const PosixSignal SIGUSR1 = (PosixSignal)10;
+    private const PosixSignal SIGUSR2 = (PosixSignal)12;
+
     private static readonly PosixSignal[] HandledSignals =
-        [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU];
+        [PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGQUIT, PosixSignal.SIGHUP, PosixSignal.SIGTTIN, PosixSignal.SIGTTOU, SIGUSR1, SIGUSR2];
 
     private SignalRegistrations RegisterSignals() =>
         new(HandledSignals.Select(signal => PosixSignalRegistration.Create(signal, context =>
@@ -19,7 +23,7 @@ internal sealed partial class Arbiter
 
     private async Task OnSignalAsync(PosixSignal signal)
     {
-        LogSignal(_logger, signal.ToString());
+        LogSignal(_logger, signal switch { SIGUSR1 => "SIGUSR1", SIGUSR2 => "SIGUSR2", _ => signal.ToString() });
         switch (signal)
         {
             case PosixSignal.SIGTERM:
@@ -40,6 +44,11 @@ internal sealed partial class Arbiter
                 break;
             case PosixSignal.SIGHUP when _shutdown is null:
                 await ReloadAsync();
+                break;
+            case SIGUSR1 or SIGUSR2:
+                // Handled only so that their default action (terminate) cannot take the service down.
+                LogSignalNotSupported(_logger, signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2",
+                    signal == SIGUSR1 ? "logs go to stdout/stderr, there are no files to reopen" : "binary upgrade by re-exec is not implemented; use SIGHUP, or restart");
                 break;
         }
     }
