@@ -24,6 +24,7 @@ internal sealed partial class WorkerHost
     private readonly Serilog.ILogger _serilog;
     private readonly WorkerCounters _counters;
     private readonly ConnectionDrain _drain = new();
+    private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
     public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
     {
@@ -75,6 +76,8 @@ internal sealed partial class WorkerHost
 
         app.ConfigureServices(context, builder.Services);
         WebApplication web = builder.Build();
+        if (configuration.AccessLog)
+            _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
         web.Use(CountRequest);
         app.MapEndpoints(context, web);
 
@@ -89,6 +92,7 @@ internal sealed partial class WorkerHost
             http.Response.Headers.Connection = "close";
         _counters.RequestStarted();
         _drain.RequestStarted();
+        long started = Stopwatch.GetTimestamp();
         try
         {
             await next(http);
@@ -97,6 +101,8 @@ internal sealed partial class WorkerHost
         {
             _drain.RequestFinished();
             _counters.RequestFinished();
+            if (_accessLog is { } log)
+                LogRequest(log, http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -126,6 +132,10 @@ internal sealed partial class WorkerHost
         await web.StopAsync(deadline.Token);
         LogStopped(web.Services.GetRequiredService<ILogger<WorkerHost>>(), watch.Elapsed.TotalMilliseconds, request.Graceful);
     }
+
+    [LoggerMessage(EventId = Logging.EventIds.AccessLog, Level = Microsoft.Extensions.Logging.LogLevel.Information,
+        Message = "{Method} {Path} {StatusCode} {Milliseconds:0.0} ms")]
+    private static partial void LogRequest(Microsoft.Extensions.Logging.ILogger logger, string method, string path, int statusCode, double milliseconds);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerDrainLingering, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "{Connections} keep-alive connections idle at the end of the drain; closing them")]

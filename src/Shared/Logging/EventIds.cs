@@ -48,6 +48,7 @@ internal static class EventIds
     public const int WorkerChannelError = 2005;
     public const int WorkerBootError = 2006;
     public const int WorkerDrainLingering = 2007;
+    public const int AccessLog = 2010;
 
     // Fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;

@@ -83,7 +83,8 @@ internal sealed partial class Arbiter
             Options.LogFormat,
             App.Settings,
             App.LoadedProperties,
-            worker.RequestLimit == long.MaxValue ? 0 : worker.RequestLimit);
+            worker.RequestLimit == long.MaxValue ? 0 : worker.RequestLimit,
+            Options.AccessLog);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(worker.Slot);
         var handles = listeners
             .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))

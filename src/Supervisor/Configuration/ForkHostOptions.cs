@@ -52,6 +52,9 @@ internal sealed class ForkHostOptions
     /// <summary>"text" (human-readable) or "json" (compact JSON, one event per line). Default text.</summary>
     public string LogFormat { get; set; } = "text";
 
+    /// <summary>Log every request from the worker that served it (path without query string, which may carry secrets). Default false.</summary>
+    public bool AccessLog { get; set; }
+
     /// <summary>File to write the supervisor's pid to, removed on exit. Default none.</summary>
     public string? PidFile { get; set; }
 
