@@ -27,10 +27,13 @@ internal static partial class ThrowawayMariaDbServer
             "No MySQL server: pass --mysql 'Server=…;User ID=…;Password=…;Database=…' or set FORKHOST_MYSQL, start Docker, or install MariaDB (apt-get install mariadb-server).");
         bool isMariaDb = Path.GetFileName(server) == "mariadbd" || Find("mariadb-install-db") is not null;
         var watch = Stopwatch.StartNew();
-        DirectoryInfo directory = Directory.CreateTempSubdirectory("forkhost-mysql-");
+        RemoveAbandonedDirectories();
+        DirectoryInfo directory = Directory.CreateTempSubdirectory(DirectoryPrefix);
         try
         {
             string dataDirectory = Path.Combine(directory.FullName, "data");
+            // A private tmpdir: installs running side by side (parallel test runs) collide in a shared /tmp.
+            Directory.CreateDirectory(Path.Combine(directory.FullName, "tmp"));
             await InitializeAsync(server, isMariaDb, dataDirectory, directory.FullName, cancellationToken);
 
             for (int attempt = 1; ; attempt++)
@@ -82,7 +85,7 @@ internal static partial class ThrowawayMariaDbServer
         if (isMariaDb && Find("mariadb-install-db") is { } installDb)
         {
             startInfo = new ProcessStartInfo(installDb);
-            foreach (string argument in (string[])["--no-defaults", $"--datadir={dataDirectory}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"])
+            foreach (string argument in (string[])["--no-defaults", $"--datadir={dataDirectory}", $"--tmpdir={Path.Combine(directory, "tmp")}", "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"])
                 startInfo.ArgumentList.Add(argument);
         }
         else
@@ -128,7 +131,7 @@ internal static partial class ThrowawayMariaDbServer
         foreach (string argument in (string[])[
             "--no-defaults", $"--datadir={dataDirectory}", $"--port={port}", "--bind-address=127.0.0.1",
             $"--socket={Path.Combine(directory, "mysqld.sock")}", $"--pid-file={Path.Combine(directory, "mysqld.pid")}",
-            $"--log-error={Path.Combine(directory, "error.log")}", "--skip-log-bin", "--skip-name-resolve",
+            $"--log-error={Path.Combine(directory, "error.log")}", $"--tmpdir={Path.Combine(directory, "tmp")}", "--skip-log-bin", "--skip-name-resolve",
             "--innodb-buffer-pool-size=64M", "--innodb-flush-log-at-trx-commit=2", "--max-connections=500",
             // Below the hard limit, so the server does not warn on the caller's stderr that it cannot raise it.
             "--open-files-limit=4096"])
@@ -223,8 +226,41 @@ internal static partial class ThrowawayMariaDbServer
         {
             Directory.Delete(path, recursive: true);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private const string DirectoryPrefix = "forkhost-mysql-";
+
+    /// <summary>
+    /// A starter killed with SIGKILL takes its server down (pdeathsig) but cannot delete the directory: the next start
+    /// removes directories whose server is gone, and ones that never got a server, once they are a few minutes old.
+    /// </summary>
+    private static void RemoveAbandonedDirectories()
+    {
+        foreach (string path in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            string pidFile = Path.Combine(path, "mysqld.pid");
+            bool abandoned = File.Exists(pidFile)
+                ? int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && !IsRunning(pid)
+                : Directory.GetLastWriteTimeUtc(path) < DateTime.UtcNow.AddMinutes(-5);
+            if (abandoned)
+                DeleteDirectory(path);
+        }
+    }
+
+    /// <summary>A killed server re-parented to a pid 1 that does not reap lingers as a zombie: that is not running.</summary>
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)] != 'Z';
+        }
         catch (IOException)
         {
+            return false;
         }
     }
 
