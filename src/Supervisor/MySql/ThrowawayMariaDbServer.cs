@@ -174,7 +174,8 @@ internal static partial class ThrowawayMariaDbServer
         await connection.OpenAsync(cancellationToken);
         await using var create = new MySqlCommand("CREATE DATABASE IF NOT EXISTS forkhost", connection);
         await create.ExecuteNonQueryAsync(cancellationToken);
-        return connection.ServerVersion;
+        // MariaDB announces itself as "5.5.5-10.11.x" for old clients; the prefix means nothing here.
+        return connection.ServerVersion.Replace("5.5.5-", "", StringComparison.Ordinal);
     }
 
     private static async Task StopAsync(Process process)
