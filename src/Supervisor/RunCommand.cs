@@ -206,7 +206,7 @@ internal static partial class RunCommand
             .Where(pair => pair.Value is not null)
             .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
         return new ServedApp(app, type, AppSpecification.Parse(options.App!).AssemblyPath, configuration, settings,
-            new Dictionary<string, string>(context.Properties));
+            new Dictionary<string, string>(context.Properties), WorkerIdentity.Resolve(options.User, options.Group));
     }
 
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]

@@ -48,6 +48,22 @@ internal static class Program
         }
 
         HelloMessage hello = instructions.Hello;
+        if (hello.Configuration.RunAsUserId is uint userId)
+        {
+            try
+            {
+                PrivilegeDrop.Apply(userId, hello.Configuration.RunAsGroupId ?? userId);
+            }
+            catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
+            {
+                Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: cannot switch to uid {userId}: {e.Message}");
+                channel.Send(new BootFailedMessage($"cannot switch to uid {userId}: {e.Message}"));
+                return WorkerExitCodes.BootFailed;
+            }
+            // Changing credentials clears PR_SET_PDEATHSIG: arm it again.
+            if (!OrphanGuard.Arm(supervisorPid))
+                return WorkerExitCodes.Orphaned;
+        }
         IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(hello.Configuration.Settings).Build();
         await using Serilog.Core.Logger serilog = ForkHostLogging
             .Create(settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation)

@@ -11,6 +11,7 @@ namespace ForkHost.Channel;
 /// <param name="LoadedProperties">Values the app's load step chose to hand to every worker.</param>
 /// <param name="RecycleAfterRequests">This worker's --max-requests limit (jitter included), 0 for none: on reaching it the
 /// worker heartbeats at once, so the supervisor can recycle it without waiting for the next beat.</param>
+/// <param name="RunAsUserId">--user: the uid the worker switches to before loading the app (with <paramref name="RunAsGroupId"/>).</param>
 /// <param name="AccessLog">Log every request (method, path without query string, status, duration).</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
@@ -22,4 +23,6 @@ internal sealed record WorkerConfiguration(
     IReadOnlyDictionary<string, string?> Settings,
     IReadOnlyDictionary<string, string> LoadedProperties,
     long RecycleAfterRequests = 0,
-    bool AccessLog = false);
+    bool AccessLog = false,
+    uint? RunAsUserId = null,
+    uint? RunAsGroupId = null);

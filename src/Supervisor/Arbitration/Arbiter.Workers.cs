@@ -84,7 +84,9 @@ internal sealed partial class Arbiter
             App.Settings,
             App.LoadedProperties,
             worker.RequestLimit == long.MaxValue ? 0 : worker.RequestLimit,
-            Options.AccessLog);
+            Options.AccessLog,
+            App.WorkerIdentity?.UserId,
+            App.WorkerIdentity?.GroupId);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(worker.Slot);
         var handles = listeners
             .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))

@@ -1,3 +1,4 @@
+using ForkHost.Supervisor.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace ForkHost.Supervisor.Arbitration;
@@ -9,4 +10,5 @@ internal sealed record ServedApp(
     string AssemblyPath,
     IConfiguration Configuration,
     IReadOnlyDictionary<string, string?> Settings,
-    IReadOnlyDictionary<string, string> LoadedProperties);
+    IReadOnlyDictionary<string, string> LoadedProperties,
+    WorkerIdentity? WorkerIdentity = null);

@@ -55,6 +55,12 @@ internal sealed class ForkHostOptions
     /// <summary>Log every request from the worker that served it (path without query string, which may carry secrets). Default false.</summary>
     public bool AccessLog { get; set; }
 
+    /// <summary>User (name or uid) workers run as; needs a root supervisor. Default: the supervisor's.</summary>
+    public string? User { get; set; }
+
+    /// <summary>Group (name or gid) workers run as; default: the --user's primary group.</summary>
+    public string? Group { get; set; }
+
     /// <summary>File to write the supervisor's pid to, removed on exit. Default none.</summary>
     public string? PidFile { get; set; }
 

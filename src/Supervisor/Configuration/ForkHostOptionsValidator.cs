@@ -46,6 +46,15 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         if (!TryParseMode(options.UnixSocketMode, out _))
             failures.Add($"--unix-socket-mode must be an octal permission such as 660 or 600 (got '{options.UnixSocketMode}').");
 
+        try
+        {
+            WorkerIdentity.Resolve(options.User, options.Group);
+        }
+        catch (UsageException e)
+        {
+            failures.Add(e.Message);
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string bind in options.EffectiveBinds)
         {

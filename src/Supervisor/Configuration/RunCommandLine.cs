@@ -26,6 +26,8 @@ internal static class RunCommandLine
         new("max-worker-memory", "MaxWorkerMemory", CommandLineOptionKind.Value, "MIB", "Recycle a worker whose RSS exceeds this many MiB, gracefully (0: never). Default 0."),
         new("log-format", "LogFormat", CommandLineOptionKind.Value, "text|json", "Human-readable text or compact JSON lines. Default text."),
         new("access-log", "AccessLog", CommandLineOptionKind.Flag, "[=true|false]", "Log every request (method, path, status, duration) with the worker that served it. Default false."),
+        new("user", "User", CommandLineOptionKind.Value, "NAME|UID", "Run workers as this user (the supervisor must be root; it binds first). Default: the supervisor's."),
+        new("group", "Group", CommandLineOptionKind.Value, "NAME|GID", "Run workers in this group. Default: the --user's primary group."),
         new("pid-file", "PidFile", CommandLineOptionKind.Value, "PATH", "Write the supervisor's pid here; removed on exit."),
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
         new("dispose-before-spawn", "DisposeBeforeSpawn", CommandLineOptionKind.Flag, "[=true|false]", "Clear MySqlConnector pools before each spawn. Default true."),

@@ -28,9 +28,9 @@ internal sealed class ForkHostProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts <c>forkhost ARGS</c> (JSON logs are added for "run").</summary>
-    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null)
     {
-        var startInfo = new ProcessStartInfo(RepositoryPaths.Supervisor)
+        var startInfo = new ProcessStartInfo(executable ?? RepositoryPaths.Supervisor)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
