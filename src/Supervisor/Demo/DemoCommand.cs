@@ -63,6 +63,7 @@ internal static partial class DemoCommand
         await using (server)
         {
             LogServer(logger, server.Description);
+            string transport = await DescribeTransportAsync(server);
             int index = 0;
             foreach (DemoScenario scenario in DemoScenario.All.Where(s => options.Scenarios.Contains(s.Number)))
             {
@@ -71,7 +72,7 @@ internal static partial class DemoCommand
                 results.Add(result);
                 LogScenario(logger, scenario.Number, result.Requests, result.Ok, result.Failures, result.Skipped ?? (result.AsExpected ? "as expected" : "NOT as expected"));
             }
-            Console.Out.Write(options.Json ? DemoReport.Json(results, server.Description) + Environment.NewLine : DemoReport.Table(results, server.Description));
+            Console.Out.Write(options.Json ? DemoReport.Json(results, server.Description, transport) + Environment.NewLine : DemoReport.Table(results, server.Description, transport));
         }
         return results.All(r => r.AsExpected) ? ExitCodes.Success : ExitCodes.Failure;
     }
@@ -147,6 +148,26 @@ internal static partial class DemoCommand
                 await SetGlobalWaitTimeoutAsync(server.ConnectionString, saved);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Which variant of the bug ran: with TLS (MySqlConnector's default SslMode=Preferred, when the server offers it)
+    /// a worker's plaintext breaks the session for every holder at once, instead of the cross-talk of plain TCP.
+    /// </summary>
+    private static async Task<string> DescribeTransportAsync(MySqlServer server)
+    {
+        try
+        {
+            var greeting = await ForkHost.MySqlWire.MySqlServerGreeting.ReadAsync(server.Host, server.Port, TimeSpan.FromSeconds(5), CancellationToken.None);
+            bool tlsOff = new MySqlConnectionStringBuilder(server.ConnectionString).SslMode == MySqlSslMode.None;
+            return greeting.OffersTls && !tlsOff
+                ? "TLS (the server offers it and SslMode is Preferred): workers sharing a session break it for every holder"
+                : "plain TCP (the server offers no TLS): the TLS variant of the bug did not run";
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+        {
+            return $"unknown ({e.Message})";
+        }
     }
 
     /// <returns>The previous value, to restore afterwards. Sessions take the global value when they connect.</returns>

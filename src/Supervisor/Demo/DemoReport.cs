@@ -9,10 +9,11 @@ internal static class DemoReport
 {
     public static readonly string[] ErrorClasses = ["lost-connection", "server-gone", "out-of-sync", "malformed-packet", "not-available"];
 
-    public static string Table(IReadOnlyList<ScenarioResult> results, string serverDescription)
+    public static string Table(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"MySQL server: {serverDescription}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Inherited sessions: {transport}");
         text.AppendLine("Database errors by class: lost = 2013 lost connection, gone = 2006 server gone, sync = 2014 out of sync / packet out of order,");
         text.AppendLine("malformed = 2027 malformed packet, n/a = connection not available; wrong = 200 answers that belong to another request.");
         text.AppendLine();
@@ -52,10 +53,11 @@ internal static class DemoReport
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<ScenarioResult> results, string serverDescription) =>
+    public static string Json(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport) =>
         JsonSerializer.Serialize(new
         {
             server = serverDescription,
+            inheritedSessionTransport = transport,
             scenarios = results.Select(r => new
             {
                 scenario = r.Scenario,
