@@ -97,6 +97,9 @@ internal sealed partial class Arbiter
             case ArbiterEvent.WorkerExited exited:
                 OnWorkerExited(exited.Worker);
                 break;
+            case ArbiterEvent.StatusRequested status:
+                OnStatusRequested(status.Reply);
+                break;
         }
         return Task.CompletedTask;
     }
