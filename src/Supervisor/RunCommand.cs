@@ -3,6 +3,7 @@ using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Control;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
@@ -70,10 +71,20 @@ internal static partial class RunCommand
             return Program.UsageError(e.Message);
         }
 
+        ControlServer? control = null;
         try
         {
             foreach (Listener listener in listeners)
                 LogListening(logger, listener.Address, listener.Descriptor);
+            // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
+            try
+            {
+                control = ControlServer.Bind(ControlSocketPath.ForRun(options.ControlSocket, options.PidFile, Environment.ProcessId), loggerFactory.CreateLogger<ControlServer>());
+            }
+            catch (UsageException e)
+            {
+                return Program.UsageError(e.Message);
+            }
             using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
 
             var mySql = MySqlServerAddresses.Resolve(options.MySql);
@@ -84,10 +95,13 @@ internal static partial class RunCommand
                 : MySqlSessionFacts.Unknown;
             var preparation = new SpawnPreparation(options, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
             var arbiter = new Arbiter(options, listeners, served, new WorkerSpawner(WorkerExecutable.Locate()), preparation, loggerFactory.CreateLogger<Arbiter>());
+            control.Start(arbiter.GetStatusAsync);
             return await arbiter.RunAsync();
         }
         finally
         {
+            if (control is not null)
+                await control.DisposeAsync();
             foreach (Listener listener in listeners)
                 listener.Dispose();
         }

@@ -44,6 +44,9 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         if (!TryParseMode(options.UnixSocketMode, out _))
             failures.Add($"--unix-socket-mode must be an octal permission such as 660 or 600 (got '{options.UnixSocketMode}').");
 
+        if (options.ControlSocket is { } control && (!Path.IsPathFullyQualified(control) || control.EndsWith('/')))
+            failures.Add($"--control-socket must be an absolute file path, as in /run/forkhost/control.sock (got '{control}').");
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string bind in options.EffectiveBinds)
         {

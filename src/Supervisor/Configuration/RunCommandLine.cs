@@ -24,6 +24,7 @@ internal static class RunCommandLine
         new("max-requests-jitter", "MaxRequestsJitter", CommandLineOptionKind.Value, "N", "Add up to N requests to each worker's limit so they do not recycle together. Default 0."),
         new("log-format", "LogFormat", CommandLineOptionKind.Value, "text|json", "Human-readable text or compact JSON lines. Default text."),
         new("pid-file", "PidFile", CommandLineOptionKind.Value, "PATH", "Write the supervisor's pid here; removed on exit."),
+        new("control-socket", "ControlSocket", CommandLineOptionKind.Value, "PATH", "Unix socket (mode 600) for 'forkhost status'. Default: the pid file's path ending in .sock, else in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp/forkhost-UID."),
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
         new("dispose-before-spawn", "DisposeBeforeSpawn", CommandLineOptionKind.Flag, "[=true|false]", "Clear MySqlConnector pools before each spawn. Default true."),
         new("fork-safety", "ForkSafety", CommandLineOptionKind.Value, "off|warn|strict", "Audit of connections workers would share. Default warn."),
