@@ -8,7 +8,7 @@ namespace ForkHost.Supervisor.Control;
 /// error too, so that a client written for a later version is told, not silently half-served.
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record ControlRequest(int? Version, string? Command)
+internal sealed record ControlRequest(int? Version = null, string? Command = null)
 {
     public static ControlRequest Status { get; } = new(ControlProtocol.Version, ControlProtocol.StatusCommand);
 }
