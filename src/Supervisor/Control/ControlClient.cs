@@ -29,7 +29,14 @@ internal static class ControlClient
 
         try
         {
-            await ControlProtocol.WriteLineAsync(socket, request, ControlJsonContext.Default.ControlRequest, cancellation.Token);
+            try
+            {
+                await ControlProtocol.WriteLineAsync(socket, request, ControlJsonContext.Default.ControlRequest, cancellation.Token);
+            }
+            catch (SocketException)
+            {
+                // A refused peer is answered and cut off before its request is read: the answer is already here.
+            }
             byte[] line = await ControlProtocol.ReadLineAsync(socket, ControlProtocol.MaxResponseBytes, cancellation.Token)
                 ?? throw new ControlProtocolException($"the supervisor on {path} closed the connection without answering");
             return (ControlProtocol.ParseResponse(line), line);

@@ -194,6 +194,58 @@ public sealed class StatusCommandTests
         Assert.False(Path.Exists(pidFile));
     }
 
+    /// <summary>
+    /// Another user is stopped by the file mode; if the mode is widened by mistake (or an ACL), SO_PEERCRED still
+    /// refuses. Needs root to run the client as nobody; elsewhere there is no second user to try, and it passes vacuously.
+    /// </summary>
+    [Fact]
+    public async Task Another_user_is_refused_by_the_file_mode_and_again_by_peer_credentials()
+    {
+        if (Interop.Libc.GetEffectiveUserId() != 0 || !File.Exists("/usr/bin/setpriv"))
+            return;
+        string socket = NewSocketPath();
+        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--control-socket", socket);
+        await forkhost.WaitForAllReadyAsync();
+        string[] asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", RepositoryPaths.Supervisor, "status", "--control-socket", socket];
+
+        (int exitCode, string stdout, string errors) = await RunAsync("/usr/bin/setpriv", asNobody);
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"permission denied on {socket}", errors);
+        Assert.Empty(stdout);
+
+        File.SetUnixFileMode(socket, (UnixFileMode)0b110_110_110);
+        (exitCode, stdout, errors) = await RunAsync("/usr/bin/setpriv", asNobody);
+        Assert.Equal(1, exitCode);
+        Assert.Contains("permission denied: uid 65534 is neither the supervisor's (0) nor root", errors);
+        Assert.Empty(stdout);
+        LogEvent refused = await forkhost.WaitForEventAsync(EventIds.ControlPeerRefused);
+        Assert.Equal("65534", refused.String("PeerUid"));
+
+        Assert.Equal(forkhost.Pid, (await StatusJsonAsync(socket)).GetProperty("pid").GetInt32());
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string program, string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["HOME"] = Path.GetTempPath();
+        using var process = System.Diagnostics.Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var cancellation = new CancellationTokenSource(StatusWait);
+        try
+        {
+            await process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill();
+            throw new TimeoutException($"{program} did not exit within {StatusWait.TotalSeconds} s");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     private static string NewSocketPath() => Path.Combine(Path.GetTempPath(), $"forkhost-status-{Guid.NewGuid():N}.sock");
 
     private static List<JsonElement> Workers(JsonElement status) => status.GetProperty("workers").EnumerateArray().ToList();
