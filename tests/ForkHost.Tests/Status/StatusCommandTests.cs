@@ -10,9 +10,18 @@ namespace ForkHost.Tests.Status;
 /// <c>forkhost status</c> as a user runs it: a real supervisor, a real status process, the control socket in between,
 /// and /proc as the ground truth for which workers exist.
 /// </summary>
-public sealed class StatusCommandTests
+public sealed class StatusCommandTests : IDisposable
 {
     private static readonly TimeSpan StatusWait = TimeSpan.FromSeconds(15);
+
+    /// <summary>Disposal SIGKILLs a supervisor that is still running, which leaves its socket file, as it would for real.</summary>
+    private readonly List<string> _paths = [];
+
+    public void Dispose()
+    {
+        foreach (string path in _paths)
+            File.Delete(path);
+    }
 
     [Fact]
     public async Task Status_json_lists_the_supervisors_children_ready_in_generation_1_and_counts_requests()
@@ -106,16 +115,9 @@ public sealed class StatusCommandTests
         // What a killed supervisor leaves behind: the file, with no one listening.
         string stale = NewSocketPath();
         ServingTests.LeaveStaleSocketFile(stale);
-        try
-        {
-            (exitCode, _, errors) = await StatusAsync("--json", "--control-socket", stale);
-            Assert.Equal(2, exitCode);
-            Assert.Contains($"no supervisor is listening on {stale}", errors);
-        }
-        finally
-        {
-            File.Delete(stale);
-        }
+        (exitCode, _, errors) = await StatusAsync("--json", "--control-socket", stale);
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"no supervisor is listening on {stale}", errors);
     }
 
     [Fact]
@@ -175,8 +177,8 @@ public sealed class StatusCommandTests
     [Fact]
     public async Task With_a_pid_file_the_socket_is_derived_from_it_replaces_a_stale_one_and_is_removed_on_exit()
     {
-        string pidFile = Path.Combine(Path.GetTempPath(), $"forkhost-status-{Guid.NewGuid():N}.pid");
-        string socket = Path.ChangeExtension(pidFile, ".sock");
+        string pidFile = Track(Path.Combine(Path.GetTempPath(), $"forkhost-status-{Guid.NewGuid():N}.pid"));
+        string socket = Track(Path.ChangeExtension(pidFile, ".sock"));
         ServingTests.LeaveStaleSocketFile(socket);
 
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--pid-file", pidFile);
@@ -246,7 +248,13 @@ public sealed class StatusCommandTests
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string NewSocketPath() => Path.Combine(Path.GetTempPath(), $"forkhost-status-{Guid.NewGuid():N}.sock");
+    private string NewSocketPath() => Track(Path.Combine(Path.GetTempPath(), $"forkhost-status-{Guid.NewGuid():N}.sock"));
+
+    private string Track(string path)
+    {
+        _paths.Add(path);
+        return path;
+    }
 
     private static List<JsonElement> Workers(JsonElement status) => status.GetProperty("workers").EnumerateArray().ToList();
 
