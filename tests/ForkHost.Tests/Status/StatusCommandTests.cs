@@ -160,6 +160,15 @@ public sealed class StatusCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_relative_control_socket_is_a_usage_error()
+    {
+        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--bind", "127.0.0.1:0", "--control-socket", "control.sock");
+        Assert.Equal(2, await forkhost.WaitForExitAsync());
+        Assert.Equal("forkhost: --control-socket must be an absolute file path, as in /run/forkhost/control.sock (got 'control.sock').", forkhost.Stderr.Trim());
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerSpawned));
+    }
+
+    [Fact]
     public async Task A_second_supervisor_on_a_live_control_socket_exits_2_and_leaves_the_first_alone()
     {
         string socket = NewSocketPath();
