@@ -5,6 +5,7 @@ internal static class Program
     public static async Task<int> Main(string[] args) => args switch
     {
         ["run", .. var rest] => await RunCommand.RunAsync(rest),
+        ["status", .. var rest] => await Control.StatusCommand.RunAsync(rest),
         ["demo", .. var rest] => await Demo.DemoCommand.RunAsync(rest),
         ["mysql-server", .. var rest] => await MySql.MySqlServerCommand.RunAsync([.. rest]),
         ["--version"] => PrintVersion(),
@@ -31,6 +32,7 @@ internal static class Program
 
             Commands:
               run --app PATH[:TYPE] [options]   Serve the app from N worker processes (forkhost run --help).
+              status [--json] [options]         Show a running supervisor's workers (forkhost status --help).
               demo [options]                    The fork-bug demo: the shared MySQL connection, shown and fixed.
               mysql-server [options]            Start (or find) a MySQL server for scripts; prints its connection string.
               --version                         Print the version.

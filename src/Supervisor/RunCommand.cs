@@ -3,6 +3,7 @@ using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Control;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Listeners;
@@ -71,11 +72,21 @@ internal static partial class RunCommand
             return Program.UsageError(e.Message);
         }
 
+        ControlServer? control = null;
         try
         {
             bool activated = listeners.Any(l => l.FromSocketActivation);
             foreach (Listener listener in listeners)
                 LogListening(logger, listener.Address, listener.Descriptor, activated ? "systemd socket activation" : "--bind");
+            // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
+            try
+            {
+                control = ControlServer.Bind(ControlSocketPath.ForRun(options.ControlSocket, options.PidFile, Environment.ProcessId), loggerFactory.CreateLogger<ControlServer>());
+            }
+            catch (UsageException e)
+            {
+                return Program.UsageError(e.Message);
+            }
             using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
 
             BalanceMode balance = options.Balance;
@@ -88,10 +99,13 @@ internal static partial class RunCommand
             RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
             var arbiter = new Arbiter(initial, slotListeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
                 () => ReloadAsync(args, options, logger, loggerFactory), loggerFactory.CreateLogger<Arbiter>());
+            control.Start(arbiter.GetStatusAsync);
             return await arbiter.RunAsync();
         }
         finally
         {
+            if (control is not null)
+                await control.DisposeAsync();
             foreach (Listener listener in listeners)
                 listener.Dispose();
         }

@@ -39,6 +39,13 @@ internal static class EventIds
     public const int WorkerCrashed = 1111;
     public const int WorkerRecycling = 1112;
 
+    // Supervisor: control socket (forkhost status).
+    public const int ControlSocketListening = 1200;
+    public const int ControlRequestRejected = 1201;
+    public const int ControlPeerRefused = 1202;
+    public const int ControlConnectionFailed = 1203;
+    public const int ControlAcceptFailed = 1204;
+
     // Worker.
     public const int WorkerBooting = 2000;
     public const int WorkerServing = 2001;

@@ -106,6 +106,9 @@ internal sealed partial class Arbiter
             case ArbiterEvent.WorkerExited exited:
                 OnWorkerExited(exited.Worker);
                 break;
+            case ArbiterEvent.StatusRequested status:
+                OnStatusRequested(status.Reply);
+                break;
         }
     }
 

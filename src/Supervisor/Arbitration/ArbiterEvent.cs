@@ -12,4 +12,5 @@ internal abstract record ArbiterEvent
     public sealed record MessageReceived(WorkerProcess Worker, ReceivedMessage Received) : ArbiterEvent;
     public sealed record ChannelEnded(WorkerProcess Worker, Exception Reason) : ArbiterEvent;
     public sealed record WorkerExited(WorkerProcess Worker) : ArbiterEvent;
+    public sealed record StatusRequested(TaskCompletionSource<Control.StatusSnapshot> Reply) : ArbiterEvent;
 }

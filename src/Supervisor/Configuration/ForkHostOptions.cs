@@ -64,6 +64,12 @@ internal sealed class ForkHostOptions
     /// <summary>File to write the supervisor's pid to, removed on exit. Default none.</summary>
     public string? PidFile { get; set; }
 
+    /// <summary>
+    /// Unix socket for <c>forkhost status</c>, mode 0600. Default: the pid file's path ending in .sock, else
+    /// $RUNTIME_DIRECTORY/forkhost.sock, else $XDG_RUNTIME_DIR/forkhost-PID.sock, else /tmp/forkhost-UID/forkhost-PID.sock.
+    /// </summary>
+    public string? ControlSocket { get; set; }
+
     /// <summary>Which handles workers receive: listeners (default) or fork (everything, as fork(2) would).</summary>
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 

@@ -55,6 +55,9 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add(e.Message);
         }
 
+        if (options.ControlSocket is { } control && (!Path.IsPathFullyQualified(control) || control.EndsWith('/')))
+            failures.Add($"--control-socket must be an absolute file path, as in /run/forkhost/control.sock (got '{control}').");
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string bind in options.EffectiveBinds)
         {

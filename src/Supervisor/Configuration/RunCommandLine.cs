@@ -29,6 +29,7 @@ internal static class RunCommandLine
         new("user", "User", CommandLineOptionKind.Value, "NAME|UID", "Run workers as this user (the supervisor must be root; it binds first). Default: the supervisor's."),
         new("group", "Group", CommandLineOptionKind.Value, "NAME|GID", "Run workers in this group. Default: the --user's primary group."),
         new("pid-file", "PidFile", CommandLineOptionKind.Value, "PATH", "Write the supervisor's pid here; removed on exit."),
+        new("control-socket", "ControlSocket", CommandLineOptionKind.Value, "PATH", "Unix socket (mode 600) for 'forkhost status'. Default: the pid file's path ending in .sock, else in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp/forkhost-UID."),
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
         new("dispose-before-spawn", "DisposeBeforeSpawn", CommandLineOptionKind.Flag, "[=true|false]", "Clear MySqlConnector pools before each spawn. Default true."),
         new("fork-safety", "ForkSafety", CommandLineOptionKind.Value, "off|warn|strict", "Audit of connections workers would share. Default warn."),

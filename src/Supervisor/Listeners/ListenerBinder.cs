@@ -67,7 +67,7 @@ internal static class ListenerBinder
 
     private static Listener BindUnix(BindAddress bind, string path, int backlog, UnixFileMode mode)
     {
-        RemoveStaleSocketFile(bind, path);
+        RemoveStaleSocketFile($"--bind '{bind}'", path);
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
@@ -85,15 +85,16 @@ internal static class ListenerBinder
 
     /// <summary>
     /// A socket file left by a supervisor that was killed is removed; one that a live server answers on, or a path that
-    /// is not a socket at all, is an error rather than something to delete.
+    /// is not a socket at all, is an error rather than something to delete. Also used for the control socket.
     /// </summary>
-    private static void RemoveStaleSocketFile(BindAddress bind, string path)
+    /// <param name="option">How error messages name the setting: "--bind 'unix:/x.sock'", "--control-socket".</param>
+    internal static void RemoveStaleSocketFile(string option, string path)
     {
         // File.Exists is false for a socket file; Path.Exists is true for anything at the path.
         if (!Path.Exists(path))
             return;
         if (Directory.Exists(path) || !IsSocketFile(path))
-            throw new UsageException($"--bind '{bind}': {path} exists and is not a socket; remove it or choose another path.");
+            throw new UsageException($"{option}: {path} exists and is not a socket; remove it or choose another path.");
 
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
@@ -105,7 +106,7 @@ internal static class ListenerBinder
             File.Delete(path);
             return;
         }
-        throw new UsageException($"--bind '{bind}': another server is listening on {path}; stop it or choose another path.");
+        throw new UsageException($"{option}: another server is listening on {path}; stop it or choose another path.");
     }
 
     private static bool IsSocketFile(string path)

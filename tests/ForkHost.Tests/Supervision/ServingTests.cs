@@ -162,7 +162,7 @@ public sealed class ServingTests
     }
 
     /// <summary>What a killed server leaves: the socket file, with nobody listening. (Disposing a .NET socket would delete it.)</summary>
-    private static void LeaveStaleSocketFile(string path)
+    internal static void LeaveStaleSocketFile(string path)
     {
         var stale = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         stale.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));

@@ -1,0 +1,21 @@
+namespace ForkHost.Supervisor.Control;
+
+/// <summary>
+/// One worker in a <see cref="StatusSnapshot"/>. The counters come from its last heartbeat and are null until the first
+/// one arrives; <see cref="LastHeartbeatAgeMs"/> is null while it boots, since a booting worker does not heartbeat.
+/// </summary>
+/// <param name="State">booting, ready or stopping.</param>
+/// <param name="UptimeMs">Since it was spawned.</param>
+/// <param name="BootMs">From spawn to ready; null until it is ready.</param>
+internal sealed record WorkerStatus(
+    int Slot,
+    int Pid,
+    int Generation,
+    string State,
+    long UptimeMs,
+    long? BootMs,
+    long? RequestsServed,
+    int? RequestsInFlight,
+    long? ResidentBytes,
+    long? ManagedHeapBytes,
+    long? LastHeartbeatAgeMs);
