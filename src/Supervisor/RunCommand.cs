@@ -52,7 +52,7 @@ internal static partial class RunCommand
             return Program.UsageError($"--app: {e.Message}");
         }
 
-        await using Serilog.Core.Logger serilog = ForkHostLogging.Create(configuration, options.LogFormat, "supervisor").CreateLogger();
+        using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(configuration, options.LogFormat, "supervisor");
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
         LogStarting(logger, appInstance.appType.FullName!, options.Workers, ThisAssembly.Version);
@@ -98,7 +98,9 @@ internal static partial class RunCommand
             using var slotListeners = new SlotListeners(listeners, balance, options.Backlog);
             RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
             var arbiter = new Arbiter(initial, slotListeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
-                () => ReloadAsync(args, options, logger, loggerFactory), loggerFactory.CreateLogger<Arbiter>());
+                () => ReloadAsync(args, options, logger, loggerFactory),
+                () => ForkHostLogging.Reopen(serilog, configuration, options.LogFormat, "supervisor"),
+                loggerFactory.CreateLogger<Arbiter>());
             control.Start(arbiter.GetStatusAsync);
             return await arbiter.RunAsync();
         }

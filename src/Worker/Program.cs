@@ -4,6 +4,7 @@ using ForkHost.Logging;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Extensions.Logging;
+using System.Runtime.InteropServices;
 
 namespace ForkHost.Worker;
 
@@ -65,9 +66,14 @@ internal static class Program
                 return WorkerExitCodes.Orphaned;
         }
         IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(hello.Configuration.Settings).Build();
-        await using Serilog.Core.Logger serilog = ForkHostLogging
-            .Create(settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation)
-            .CreateLogger();
+        using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(
+            settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
+        // SIGUSR1 (forwarded by the supervisor): file sinks reopen their paths, after logrotate moved the files.
+        using var reopenLogs = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            ForkHostLogging.Reopen(serilog, settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
+        });
         var logger = new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker");
         var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
 

@@ -22,6 +22,7 @@ internal static class EventIds
     public const int RestartNeeded = 1018;
     public const int BalanceUnavailable = 1019;
     public const int SignalNotSupported = 1020;
+    public const int LogsReopened = 1021;
     public const int PidFileWritten = 1011;
 
     // Supervisor: workers.

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Serilog.Events;
+using Serilog.Extensions.Hosting;
 using Serilog.Formatting.Compact;
 
 namespace ForkHost.Logging;
@@ -17,14 +18,27 @@ internal static class ForkHostLogging
     private const string TextTemplate =
         "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {Process} {Message:lj}{NewLine}{Exception}";
 
+    /// <summary>
+    /// A logger whose sinks can be rebuilt from the configuration at any time (<see cref="Reopen"/>): on SIGUSR1, so
+    /// that file sinks configured in the "Serilog" section let go of a rotated file and open a new one (logrotate).
+    /// </summary>
+    public static ReloadableLogger CreateReopenable(
+        IConfiguration? configuration, string format, string role, int? workerId = null, int? generation = null) =>
+        Configure(new LoggerConfiguration(), configuration, format, role, workerId, generation).CreateBootstrapLogger();
+
+    /// <summary>Rebuilds every sink: each file sink closes its file and opens the path afresh.</summary>
+    public static void Reopen(
+        ReloadableLogger logger, IConfiguration? configuration, string format, string role, int? workerId = null, int? generation = null) =>
+        logger.Reload(fresh => Configure(fresh, configuration, format, role, workerId, generation));
+
     /// <param name="configuration">Read for an optional "Serilog" section (levels, extra sinks, enrichers).</param>
-    public static LoggerConfiguration Create(
-        IConfiguration? configuration, string format, string role, int? workerId = null, int? generation = null)
+    private static LoggerConfiguration Configure(
+        LoggerConfiguration logger, IConfiguration? configuration, string format, string role, int? workerId, int? generation)
     {
         int pid = Environment.ProcessId;
         string process = workerId is null ? $"supervisor[{pid}]" : $"worker {workerId}.g{generation}[{pid}]";
 
-        var logger = new LoggerConfiguration()
+        logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Warning)

@@ -17,6 +17,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.WantedWorkersChanged, Level = LogLevel.Information, Message = "Wanted workers: {Workers}")]
     private static partial void LogWantedWorkers(ILogger logger, int workers);
 
+    [LoggerMessage(EventId = Ids.LogsReopened, Level = LogLevel.Information, Message = "Reopened log files; told {Workers} workers to do the same")]
+    private static partial void LogLogsReopened(ILogger logger, int workers);
+
     [LoggerMessage(EventId = Ids.SignalNotSupported, Level = LogLevel.Warning, Message = "{Signal} ignored: {Reason}")]
     private static partial void LogSignalNotSupported(ILogger logger, string signal, string reason);
 

@@ -45,10 +45,16 @@ internal sealed partial class Arbiter
             case PosixSignal.SIGHUP when _shutdown is null:
                 await ReloadAsync();
                 break;
-            case SIGUSR1 or SIGUSR2:
-                // Handled only so that their default action (terminate) cannot take the service down.
-                LogSignalNotSupported(_logger, signal == SIGUSR1 ? "SIGUSR1" : "SIGUSR2",
-                    signal == SIGUSR1 ? "logs go to stdout/stderr, there are no files to reopen" : "binary upgrade by re-exec is not implemented; use SIGHUP, or restart");
+            case SIGUSR1:
+                // logrotate's postrotate: file sinks let go of the rotated file and open the path afresh, everywhere.
+                _reopenLogs();
+                foreach (WorkerProcess worker in _workers)
+                    worker.Signal((int)SIGUSR1);
+                LogLogsReopened(_logger, _workers.Count);
+                break;
+            case SIGUSR2:
+                // Handled only so that its default action (terminate) cannot take the service down.
+                LogSignalNotSupported(_logger, "SIGUSR2", "binary upgrade by re-exec is not implemented; use SIGHUP, or restart (socket activation keeps the port)");
                 break;
         }
     }

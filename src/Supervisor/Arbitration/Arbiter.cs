@@ -28,6 +28,7 @@ internal sealed partial class Arbiter
     private readonly WorkerSpawner _spawner;
     private readonly SystemdNotifier _notifier;
     private readonly Func<Task<RunConfiguration?>> _reload;
+    private readonly Action _reopenLogs;
     private readonly ILogger<Arbiter> _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
@@ -44,10 +45,12 @@ internal sealed partial class Arbiter
     private long _shutdownDeadline;
     private int _exitCode = ExitCodes.Success;
 
+    /// <param name="reopenLogs">Rebuilds the supervisor's log sinks, for SIGUSR1.</param>
     /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
     public Arbiter(RunConfiguration configuration, SlotListeners listeners, WorkerSpawner spawner, SystemdNotifier notifier,
-        Func<Task<RunConfiguration?>> reload, ILogger<Arbiter> logger)
+        Func<Task<RunConfiguration?>> reload, Action reopenLogs, ILogger<Arbiter> logger)
     {
+        _reopenLogs = reopenLogs;
         _configuration = configuration;
         _listeners = listeners;
         _spawner = spawner;
