@@ -16,11 +16,13 @@ internal sealed class PidFile : IDisposable
         return new PidFile(full);
     }
 
+    /// <summary>Removes the file, unless a successor (SIGUSR2) has written its own pid there since.</summary>
     public void Dispose()
     {
         try
         {
-            File.Delete(_path);
+            if (File.ReadAllText(_path).Trim() == Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                File.Delete(_path);
         }
         catch (IOException)
         {

@@ -6,6 +6,7 @@ using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Control;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Systemd;
+using ForkHost.Supervisor.Upgrades;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Configuration;
@@ -62,10 +63,11 @@ internal static partial class RunCommand
             return ExitCodes.AppLoadFailed;
 
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
+        int? predecessor = SupervisorUpgrade.TakePredecessor();
         IReadOnlyList<Listener> listeners;
         try
         {
-            listeners = SocketActivation.TakeListeners() ?? BindListeners(options);
+            listeners = SupervisorUpgrade.TakeListeners() ?? SocketActivation.TakeListeners() ?? BindListeners(options);
         }
         catch (UsageException e)
         {
@@ -73,15 +75,18 @@ internal static partial class RunCommand
         }
 
         ControlServer? control = null;
+        bool handedOver = false;
         try
         {
             bool activated = listeners.Any(l => l.FromSocketActivation);
             foreach (Listener listener in listeners)
-                LogListening(logger, listener.Address, listener.Descriptor, activated ? "systemd socket activation" : "--bind");
+                LogListening(logger, listener.Address, listener.Descriptor,
+                    predecessor is not null ? "the previous supervisor" : activated ? "systemd socket activation" : "--bind");
             // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
             try
             {
-                control = ControlServer.Bind(ControlSocketPath.ForRun(options.ControlSocket, options.PidFile, Environment.ProcessId), loggerFactory.CreateLogger<ControlServer>());
+                control = ControlServer.Bind(ControlSocketPath.ForRun(options.ControlSocket, options.PidFile, Environment.ProcessId),
+                    loggerFactory.CreateLogger<ControlServer>(), takeOver: predecessor is not null);
             }
             catch (UsageException e)
             {
@@ -100,12 +105,20 @@ internal static partial class RunCommand
             var arbiter = new Arbiter(initial, slotListeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
                 () => ReloadAsync(args, options, logger, loggerFactory),
                 () => ForkHostLogging.Reopen(serilog, configuration, options.LogFormat, "supervisor"),
+                () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
+                predecessor,
                 loggerFactory.CreateLogger<Arbiter>());
             control.Start(arbiter.GetStatusAsync);
-            return await arbiter.RunAsync();
+            int exitCode = await arbiter.RunAsync();
+            handedOver = arbiter.HandedOver;
+            return exitCode;
         }
         finally
         {
+            if (control is not null)
+                control.KeepFileOnDispose = handedOver;
+            foreach (Listener listener in listeners)
+                listener.KeepFileOnDispose = handedOver;
             if (control is not null)
                 await control.DisposeAsync();
             foreach (Listener listener in listeners)

@@ -21,7 +21,11 @@ internal static class EventIds
     public const int ReloadRefused = 1017;
     public const int RestartNeeded = 1018;
     public const int BalanceUnavailable = 1019;
-    public const int SignalNotSupported = 1020;
+    public const int Upgrading = 1022;
+    public const int UpgradeFailed = 1023;
+    public const int UpgradeBusy = 1024;
+    public const int HandingOver = 1025;
+    public const int TakingOver = 1026;
     public const int LogsReopened = 1021;
     public const int PidFileWritten = 1011;
 

@@ -20,8 +20,20 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.LogsReopened, Level = LogLevel.Information, Message = "Reopened log files; told {Workers} workers to do the same")]
     private static partial void LogLogsReopened(ILogger logger, int workers);
 
-    [LoggerMessage(EventId = Ids.SignalNotSupported, Level = LogLevel.Warning, Message = "{Signal} ignored: {Reason}")]
-    private static partial void LogSignalNotSupported(ILogger logger, string signal, string reason);
+    [LoggerMessage(EventId = Ids.Upgrading, Level = LogLevel.Information, Message = "Upgrade: started a new supervisor (pid {SuccessorPid}) that inherits the listeners; this one serves until it takes over")]
+    private static partial void LogUpgrading(ILogger logger, int successorPid);
+
+    [LoggerMessage(EventId = Ids.UpgradeFailed, Level = LogLevel.Error, Message = "Upgrade failed: {Reason}")]
+    private static partial void LogUpgradeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = Ids.UpgradeBusy, Level = LogLevel.Warning, Message = "SIGUSR2 ignored: the new supervisor (pid {SuccessorPid}) is still starting")]
+    private static partial void LogUpgradeBusy(ILogger logger, int successorPid);
+
+    [LoggerMessage(EventId = Ids.HandingOver, Level = LogLevel.Information, Message = "Handing over to the new supervisor (pid {SuccessorPid}); draining")]
+    private static partial void LogHandingOver(ILogger logger, int successorPid);
+
+    [LoggerMessage(EventId = Ids.TakingOver, Level = LogLevel.Information, Message = "Taking over from the previous supervisor (pid {PredecessorPid}): telling it to drain")]
+    private static partial void LogTakingOver(ILogger logger, int predecessorPid);
 
     [LoggerMessage(EventId = Ids.Reloading, Level = LogLevel.Information, Message = "Reloading: configuration and app load step for generation {Generation}")]
     private static partial void LogReloading(ILogger logger, int generation);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Supervisor.Workers;
 
@@ -27,6 +28,12 @@ internal sealed partial class Arbiter
         switch (signal)
         {
             case PosixSignal.SIGTERM:
+                if (_successor is { HasExited: false } successor)
+                {
+                    // From the successor, once its workers are ready: it serves now, and the shared files are its own.
+                    _handedOver = true;
+                    LogHandingOver(_logger, successor.Id);
+                }
                 BeginShutdown(ShutdownMode.Graceful);
                 break;
             case PosixSignal.SIGINT or PosixSignal.SIGQUIT:
@@ -52,9 +59,8 @@ internal sealed partial class Arbiter
                     worker.Signal((int)SIGUSR1);
                 LogLogsReopened(_logger, _workers.Count);
                 break;
-            case SIGUSR2:
-                // Handled only so that its default action (terminate) cannot take the service down.
-                LogSignalNotSupported(_logger, "SIGUSR2", "binary upgrade by re-exec is not implemented; use SIGHUP, or restart (socket activation keeps the port)");
+            case SIGUSR2 when _shutdown is null:
+                await StartSuccessorAsync();
                 break;
         }
     }
@@ -87,6 +93,36 @@ internal sealed partial class Arbiter
         _wantedWorkers = configuration.Options.Workers;
         _consecutiveBootFailures = 0;
         // ConvergeAsync now sees every slot empty for the new generation and fills it.
+    }
+
+    /// <summary>SIGUSR2: start the binary now on disk as a successor that inherits the listeners (<see cref="Upgrades.SupervisorUpgrade"/>).</summary>
+    private async Task StartSuccessorAsync()
+    {
+        if (_successor is { HasExited: false } running)
+        {
+            LogUpgradeBusy(_logger, running.Id);
+            return;
+        }
+        try
+        {
+            Process successor = await _startSuccessor();
+            _successor = successor;
+            successor.EnableRaisingEvents = true;
+            successor.Exited += (_, _) => _events.Writer.TryWrite(new ArbiterEvent.SuccessorExited(successor));
+            LogUpgrading(_logger, successor.Id);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            LogUpgradeFailed(_logger, $"cannot start the new supervisor: {e.Message}");
+        }
+    }
+
+    private void OnSuccessorExited(Process successor)
+    {
+        if (successor != _successor || _handedOver)
+            return;
+        LogUpgradeFailed(_logger, $"the new supervisor (pid {successor.Id}) exited with code {successor.ExitCode} before taking over; this one keeps serving");
+        _successor = null;
     }
 
     /// <summary>The new generation cannot boot: keep the old one serving, as if the reload had not happened.</summary>
@@ -123,7 +159,9 @@ internal sealed partial class Arbiter
         _shutdownDeadline = Now + (long)grace.TotalMilliseconds;
         int serving = _workers.Count(w => w.State != WorkerState.Stopping);
         LogShuttingDown(_logger, mode.ToString().ToLowerInvariant(), serving, grace.TotalSeconds);
-        _notifier.Stopping($"Stopping ({mode.ToString().ToLowerInvariant()}): {serving} workers");
+        // After a handover the service goes on, in the successor: systemd must not hear that it stops.
+        if (!_handedOver)
+            _notifier.Stopping($"Stopping ({mode.ToString().ToLowerInvariant()}): {serving} workers");
         foreach (WorkerProcess worker in _workers)
             Stop(worker, mode == ShutdownMode.Graceful, grace);
     }

@@ -182,6 +182,11 @@ internal sealed partial class Arbiter
         _allReadyAnnounced = true;
         LogAllReady(_logger, ready, Now - _startedAt);
         _notifier.Ready(StatusText());
+        if (_predecessor is int predecessor)
+        {
+            LogTakingOver(_logger, predecessor);
+            _ = Interop.Libc.Kill(predecessor, Interop.Libc.SIGTERM);
+        }
     }
 
     private void OnChannelEnded(WorkerProcess worker, Exception reason)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.ForkSafety;
@@ -29,6 +30,10 @@ internal sealed partial class Arbiter
     private readonly SystemdNotifier _notifier;
     private readonly Func<Task<RunConfiguration?>> _reload;
     private readonly Action _reopenLogs;
+    private readonly Func<Task<Process>> _startSuccessor;
+    private readonly int? _predecessor;
+    private Process? _successor;
+    private bool _handedOver;
     private readonly ILogger<Arbiter> _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerProcess> _workers = [];
@@ -46,10 +51,14 @@ internal sealed partial class Arbiter
     private int _exitCode = ExitCodes.Success;
 
     /// <param name="reopenLogs">Rebuilds the supervisor's log sinks, for SIGUSR1.</param>
+    /// <param name="startSuccessor">Starts a new supervisor that inherits the listeners, for SIGUSR2.</param>
+    /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
     /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
     public Arbiter(RunConfiguration configuration, SlotListeners listeners, WorkerSpawner spawner, SystemdNotifier notifier,
-        Func<Task<RunConfiguration?>> reload, Action reopenLogs, ILogger<Arbiter> logger)
+        Func<Task<RunConfiguration?>> reload, Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, ILogger<Arbiter> logger)
     {
+        _startSuccessor = startSuccessor;
+        _predecessor = predecessor;
         _reopenLogs = reopenLogs;
         _configuration = configuration;
         _listeners = listeners;
@@ -65,6 +74,9 @@ internal sealed partial class Arbiter
     private SpawnPreparation Preparation => _configuration.Preparation;
 
     private static long Now => Environment.TickCount64;
+
+    /// <summary>A successor took over (SIGUSR2): the pid file, socket files and control socket are now its own.</summary>
+    public bool HandedOver => _handedOver;
 
     public async Task<int> RunAsync()
     {
@@ -108,6 +120,9 @@ internal sealed partial class Arbiter
                 break;
             case ArbiterEvent.WorkerExited exited:
                 OnWorkerExited(exited.Worker);
+                break;
+            case ArbiterEvent.SuccessorExited successor:
+                OnSuccessorExited(successor.Process);
                 break;
             case ArbiterEvent.StatusRequested status:
                 OnStatusRequested(status.Reply);

@@ -12,5 +12,6 @@ internal abstract record ArbiterEvent
     public sealed record MessageReceived(WorkerProcess Worker, ReceivedMessage Received) : ArbiterEvent;
     public sealed record ChannelEnded(WorkerProcess Worker, Exception Reason) : ArbiterEvent;
     public sealed record WorkerExited(WorkerProcess Worker) : ArbiterEvent;
+    public sealed record SuccessorExited(System.Diagnostics.Process Process) : ArbiterEvent;
     public sealed record StatusRequested(TaskCompletionSource<Control.StatusSnapshot> Reply) : ArbiterEvent;
 }

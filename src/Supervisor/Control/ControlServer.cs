@@ -44,10 +44,13 @@ internal sealed partial class ControlServer : IAsyncDisposable
     /// Binds and listens; connections queue until <see cref="Start"/>. A stale file from a killed supervisor is
     /// replaced, a live one is an error (exit 2), as for unix: listeners.
     /// </summary>
-    public static ControlServer Bind(string path, ILogger logger)
+    /// <param name="takeOver">A successor (SIGUSR2) replaces its predecessor's socket, which is live.</param>
+    public static ControlServer Bind(string path, ILogger logger, bool takeOver = false)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(path) > ControlSocketPath.MaxPathBytes)
             throw new UsageException($"--control-socket: {path} is longer than the {ControlSocketPath.MaxPathBytes} bytes a unix socket path may have.");
+        if (takeOver && System.IO.Path.Exists(path) && !Directory.Exists(path))
+            File.Delete(path);
         ListenerBinder.RemoveStaleSocketFile("--control-socket", path);
 
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -198,11 +201,17 @@ internal sealed partial class ControlServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Set when a successor supervisor (SIGUSR2) has bound the same path: the file is the successor's.</summary>
+    public bool KeepFileOnDispose { get; set; }
+
     /// <summary>Stops accepting, ends open connections, and removes the socket file.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        _socket.Dispose();
+        if (KeepFileOnDispose)
+            SocketFiles.CloseKeepingFile(_socket);
+        else
+            _socket.Dispose();
         try
         {
             Task all = Task.WhenAll(_connections.Keys.Append(_acceptLoop ?? Task.CompletedTask));
@@ -214,7 +223,8 @@ internal sealed partial class ControlServer : IAsyncDisposable
         }
         try
         {
-            File.Delete(Path);
+            if (!KeepFileOnDispose)
+                File.Delete(Path);
         }
         catch (IOException)
         {

@@ -20,8 +20,16 @@ internal sealed class Listener(BindAddress bind, Socket socket, string address, 
 
     public IPEndPoint? TcpEndPoint => Socket.LocalEndPoint as IPEndPoint;
 
+    /// <summary>Set when a successor supervisor (SIGUSR2) serves on this socket now: its file is the successor's.</summary>
+    public bool KeepFileOnDispose { get; set; }
+
     public void Dispose()
     {
+        if (KeepFileOnDispose && Bind.UnixPath is not null)
+        {
+            SocketFiles.CloseKeepingFile(Socket);
+            return;
+        }
         Socket.Dispose();
         if (Bind.UnixPath is { } path && !FromSocketActivation)
         {

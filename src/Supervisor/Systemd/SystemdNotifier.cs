@@ -19,6 +19,7 @@ internal sealed class SystemdNotifier : IDisposable
 
     private SystemdNotifier(string? notifySocket, long watchdogMicroseconds)
     {
+        SocketPath = string.IsNullOrEmpty(notifySocket) ? null : notifySocket;
         if (string.IsNullOrEmpty(notifySocket))
             return;
         // '@' names a socket in the abstract namespace, which .NET writes with a leading NUL.
@@ -29,6 +30,9 @@ internal sealed class SystemdNotifier : IDisposable
     }
 
     public bool Enabled => _socket is not null;
+
+    /// <summary>NOTIFY_SOCKET as it was, for a successor supervisor (SIGUSR2) to notify in our place.</summary>
+    public string? SocketPath { get; }
 
     /// <summary>
     /// Reads NOTIFY_SOCKET and WATCHDOG_USEC/WATCHDOG_PID, then removes them (and the socket-activation variables)

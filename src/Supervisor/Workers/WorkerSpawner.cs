@@ -18,19 +18,6 @@ internal sealed class WorkerSpawner(WorkerExecutable executable)
             startInfo.ArgumentList.Add(argument);
         startInfo.Environment[ChannelProtocol.ChannelFdVariable] = channelFd.ToString(CultureInfo.InvariantCulture);
         startInfo.Environment["FORKHOST_SUPERVISOR_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableForOneSpawn(channelFd));
-    }
-
-    private sealed class InheritableForOneSpawn : IDisposable
-    {
-        private readonly int _fd;
-
-        public InheritableForOneSpawn(int fd)
-        {
-            _fd = fd;
-            FileDescriptors.SetCloseOnExec(fd, false);
-        }
-
-        public void Dispose() => FileDescriptors.SetCloseOnExec(_fd, true);
+        return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors([channelFd]));
     }
 }

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using ForkHost.Channel;
+using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Processes;
+
+namespace ForkHost.Supervisor.Upgrades;
+
+/// <summary>
+/// SIGUSR2, as in Unicorn and gunicorn: the running supervisor starts a successor — the binary now on disk, with the
+/// same command line — that inherits the listening sockets. The successor loads the app, spawns its workers, and once
+/// they are all ready sends SIGTERM to its predecessor, which drains and exits. Connections queue in the shared
+/// backlog the whole time; if the successor fails, the predecessor keeps serving.
+/// </summary>
+internal static class SupervisorUpgrade
+{
+    private const string ListenersVariable = "FORKHOST_UPGRADE_LISTENERS";
+    private const string PredecessorVariable = "FORKHOST_UPGRADE_FROM";
+
+    /// <summary>In the predecessor: starts the successor with the listeners inheritable under their numbers.</summary>
+    public static Task<Process> StartSuccessorAsync(IReadOnlyList<Listener> listeners, string? notifySocket)
+    {
+        string executable = Environment.ProcessPath ?? throw new InvalidOperationException("The supervisor's own executable is unknown.");
+        string[] commandLine = Environment.GetCommandLineArgs();
+        // Under "dotnet forkhost.dll …" the first argument is the dll, which the host needs again; an apphost needs only the rest.
+        IEnumerable<string> arguments = Path.GetFileNameWithoutExtension(executable) == "dotnet" ? commandLine : commandLine.Skip(1);
+
+        var startInfo = new ProcessStartInfo(executable) { UseShellExecute = false };
+        foreach (string argument in arguments)
+            startInfo.ArgumentList.Add(argument);
+        startInfo.Environment[ListenersVariable] = string.Join('\n',
+            listeners.Select(l => $"{l.Descriptor.ToString(CultureInfo.InvariantCulture)}={l.Address}"));
+        startInfo.Environment[PredecessorVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        if (notifySocket is not null)
+            startInfo.Environment["NOTIFY_SOCKET"] = notifySocket;
+        return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors(listeners.Select(l => l.Descriptor).ToList()));
+    }
+
+    /// <summary>In the successor: the predecessor's pid, to send SIGTERM once all workers are ready; null on a normal start.</summary>
+    public static int? TakePredecessor()
+    {
+        string? text = Environment.GetEnvironmentVariable(PredecessorVariable);
+        Environment.SetEnvironmentVariable(PredecessorVariable, null);
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ? pid : null;
+    }
+
+    /// <summary>In the successor: the listening sockets the predecessor passed, or null on a normal start.</summary>
+    public static IReadOnlyList<Listener>? TakeListeners()
+    {
+        string? text = Environment.GetEnvironmentVariable(ListenersVariable);
+        Environment.SetEnvironmentVariable(ListenersVariable, null);
+        if (string.IsNullOrEmpty(text))
+            return null;
+
+        var listeners = new List<Listener>();
+        foreach (string entry in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int equals = entry.IndexOf('=');
+            int fd = int.Parse(entry[..equals], NumberStyles.None, CultureInfo.InvariantCulture);
+            string address = entry[(equals + 1)..];
+            // Ours now, and close-on-exec again: workers get it through their channel.
+            FileDescriptors.SetCloseOnExec(fd, true);
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            BindAddress bind = address.StartsWith(BindAddress.UnixPrefix, StringComparison.Ordinal)
+                ? new BindAddress(address, null, address[BindAddress.UnixPrefix.Length..])
+                : new BindAddress(address, socket.LocalEndPoint as IPEndPoint, null);
+            listeners.Add(new Listener(bind, socket, address));
+        }
+        return listeners;
+    }
+}
