@@ -34,34 +34,15 @@ public sealed class RecyclingAndScalingTests
         Uri address = await forkhost.WaitForHttpAddressAsync();
         await forkhost.WaitForAllReadyAsync();
 
-        // Keep-alive clients, as a browser or a proxy would be: HttpClient retries what HTTP allows.
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-        var failures = new List<string>();
-        int answered = 0;
+        // Keep-alive clients, as a browser or a proxy would be, until four workers have been recycled (30 s at most).
         var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        bool Enough() => forkhost.EventsWithId(EventIds.WorkerRecycling).Count >= 4 || DateTimeOffset.UtcNow > deadline;
-        await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
-        {
-            while (!Enough())
-            {
-                try
-                {
-                    using HttpResponseMessage response = await client.GetAsync(new Uri(address, "/"));
-                    if (response.IsSuccessStatusCode)
-                        Interlocked.Increment(ref answered);
-                    else
-                        lock (failures) failures.Add($"HTTP {(int)response.StatusCode}");
-                }
-                catch (HttpRequestException e)
-                {
-                    lock (failures) failures.Add(e.Message);
-                }
-            }
-        }));
+        await using var load = ContinuousLoad.Start(new Uri(address, "/"), clients: 6,
+            until: () => forkhost.EventsWithId(EventIds.WorkerRecycling).Count >= 4 || DateTimeOffset.UtcNow > deadline);
+        await load.StopAsync(waitForUntil: true);
 
-        Assert.Empty(failures);
+        Assert.Empty(load.Failures);
         IReadOnlyList<LogEvent> recycled = forkhost.EventsWithId(EventIds.WorkerRecycling);
-        Assert.True(recycled.Count >= 4, $"only {recycled.Count} recyclings for {answered} requests in 30 s");
+        Assert.True(recycled.Count >= 4, $"only {recycled.Count} recyclings for {load.Answered} requests in 30 s");
         Assert.All(recycled, e => Assert.Contains("--max-requests limit", e.String("Reason")));
 
         // One at a time: each recycled worker has exited before the next one is told to go.

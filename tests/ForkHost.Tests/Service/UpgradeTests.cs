@@ -22,28 +22,7 @@ public sealed class UpgradeTests
             await forkhost.WaitForAllReadyAsync();
             long listening = Assert.Single(ProcessTable.ListeningInodes(address.Port));
 
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
-            using var stop = new CancellationTokenSource();
-            var failures = new List<string>();
-            int answered = 0;
-            var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-            {
-                while (!stop.IsCancellationRequested)
-                {
-                    try
-                    {
-                        using HttpResponseMessage response = await client.GetAsync(address);
-                        if (response.IsSuccessStatusCode)
-                            Interlocked.Increment(ref answered);
-                        else
-                            lock (failures) failures.Add($"HTTP {(int)response.StatusCode}");
-                    }
-                    catch (HttpRequestException e)
-                    {
-                        lock (failures) failures.Add(e.Message);
-                    }
-                }
-            })).ToList();
+            await using var load = ContinuousLoad.Start(address, clients: 4);
 
             await Task.Delay(300);
             forkhost.Signal(12 /* SIGUSR2 */);
@@ -52,11 +31,10 @@ public sealed class UpgradeTests
             await forkhost.WaitForEventAsync(EventIds.TakingOver, timeout: TimeSpan.FromSeconds(30));
             await Eventually.HoldsAsync(() => !ProcessTable.IsAlive(forkhost.Pid), TimeSpan.FromSeconds(30), "the old supervisor exited", forkhost.Diagnostics);
             await Task.Delay(300);
-            stop.Cancel();
-            await Task.WhenAll(load);
+            await load.StopAsync();
 
-            Assert.True(failures.Count == 0, $"{failures.Count} failed requests: {string.Join("; ", failures.Distinct().Take(5))}");
-            Assert.True(answered > 50, $"only {answered} requests answered");
+            Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} failed requests: {string.Join("; ", load.Failures.Distinct().Take(5))}");
+            Assert.True(load.Answered > 50, $"only {load.Answered} requests answered");
             // The very same listening socket, now served by the new supervisor's workers; the shared files are its own.
             Assert.Equal([listening], ProcessTable.ListeningInodes(address.Port));
             Assert.Contains(listening, ProcessTable.SocketInodes(successor));
