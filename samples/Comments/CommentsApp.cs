@@ -82,6 +82,9 @@ public sealed partial class CommentsApp : IForkHostApp
             }
         });
 
+        // No database: what the host itself costs per request. The pid lets a client tell the workers apart.
+        endpoints.MapGet("/plain", () => Results.Text($"plain {Environment.ProcessId}\n"));
+
         endpoints.MapGet("/health", (CommentsDatabase database) => Results.Json(new { status = "ok", inheritedSessions = database.InheritedSessions }));
     }
 

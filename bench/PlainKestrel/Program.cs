@@ -1,0 +1,49 @@
+using Comments;
+using ForkHost;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+// The Comments sample in ONE Kestrel process, no supervisor: the baseline that prices ForkHost's multi-process model.
+// It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureServices and MapEndpoints), with the
+// Kestrel settings forkhost-worker uses. Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database).
+if (args is not ["--bind", string bind] || !System.Net.IPEndPoint.TryParse(bind, out System.Net.IPEndPoint? endpoint))
+{
+    Console.Error.WriteLine("usage: plain-kestrel --bind HOST:PORT   (the database from FORKHOST_MYSQL)");
+    return 2;
+}
+
+IConfiguration configuration = new ConfigurationBuilder()
+    .AddEnvironmentVariables("FORKHOST_")
+    .Build();
+// ForkHost reads FORKHOST_MYSQL as ForkHost:MySql; the app looks for that key.
+var settings = new ConfigurationBuilder()
+    .AddInMemoryCollection(new Dictionary<string, string?> { ["ForkHost:MySql"] = configuration["MYSQL"] })
+    .Build();
+
+var app = new CommentsApp();
+var load = new AppLoadContext(settings, NullLogger.Instance);
+await app.LoadAsync(load, CancellationToken.None);
+var context = new WorkerContext(1, 1, Environment.ProcessId, settings, new Dictionary<string, string>(load.Properties), []);
+
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Comments" });
+builder.Configuration.AddConfiguration(settings);
+builder.Logging.ClearProviders();
+builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+builder.WebHost.UseSockets(o => o.Backlog = 512);
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.AddServerHeader = false;
+    kestrel.Listen(endpoint);
+});
+app.ConfigureServices(context, builder.Services);
+WebApplication web = builder.Build();
+app.MapEndpoints(context, web);
+
+await web.StartAsync();
+Console.Out.WriteLine($"plain-kestrel {Environment.ProcessId} listening on http://{endpoint}");
+await web.WaitForShutdownAsync();
+return 0;

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# One command, one throwaway MariaDB, every server measured against it with the same endpoints:
+#   ForkHost (Comments sample) with 2 and 4 workers, [4 workers --balance reuseport, when the build has it],
+#   the same app in one plain Kestrel process, gunicorn --preload and uWSGI (Flask + Flask-SQLAlchemy, 4 workers),
+#   and the database alone (the same query, no HTTP) as the ceiling.
+# Then writes the table, ratios and chart into docs/benchmarks.md and docs/benchmarks.png.
+#
+#   bench/run.sh            # about 4 minutes on 2 cores
+# Knobs (environment): BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
+# BENCH_OUT (results directory, default bench/results/latest), BENCH_WORKER_ENV ("VAR=value ..." for the .NET
+# processes), BENCH_ONLY (space-separated server names to run, default all), BENCH_NO_DOCS=1 (do not touch docs/).
+set -euo pipefail
+
+BENCH_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export BENCH_ROOT
+BENCH_DURATION=${BENCH_DURATION:-5}
+BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
+BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/latest}
+BENCH_BIN=$BENCH_ROOT/src/Supervisor/bin/Release/net10.0
+BENCH_ONLY=${BENCH_ONLY:-}
+
+# shellcheck source=lib/common.sh
+source "$BENCH_ROOT/bench/lib/common.sh"
+# shellcheck source=lib/servers.sh
+source "$BENCH_ROOT/bench/lib/servers.sh"
+# shellcheck source=lib/measure.sh
+source "$BENCH_ROOT/bench/lib/measure.sh"
+
+DB_PID=
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_all_groups
+  # The MariaDB helper stops its server on EOF of its stdin or on TERM; give it both, then wait for it.
+  if [[ -n $DB_PID ]]; then
+    exec 9>&- 2>/dev/null || true
+    kill -TERM "$DB_PID" 2>/dev/null || true
+    timeout 15 tail --pid="$DB_PID" -f /dev/null 2>/dev/null || kill -KILL "$DB_PID" 2>/dev/null || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wanted() { [[ -z $BENCH_ONLY || " $BENCH_ONLY " == *" $1 "* ]]; }
+
+# --- prerequisites: Debian packages when missing (this also runs on fresh machines) --------------------------------
+ensure_packages mariadb-server wrk gunicorn uwsgi uwsgi-plugin-python3 python3-flask python3-flask-sqlalchemy \
+  python3-mysqldb python3-matplotlib util-linux procps
+command -v dotnet >/dev/null || die "the .NET 10 SDK is needed (dotnet not on PATH)"
+
+log "building (Release)"
+(cd "$BENCH_ROOT" && dotnet build ForkHost.sln -c Release -nologo -v quiet -clp:ErrorsOnly >&2)
+
+rm -rf "$BENCH_OUT"
+mkdir -p "$BENCH_OUT/logs"
+
+# --- one throwaway MariaDB for the whole run -----------------------------------------------------------------------
+# `forkhost mysql-server` prints one JSON line and keeps the server until its stdin reaches EOF (or TERM): fd 9 is
+# our end of that pipe, closed in cleanup.
+log "starting a throwaway MariaDB"
+exec 9> >(exec "$BENCH_BIN/forkhost" mysql-server >"$BENCH_OUT/db.json" 2>"$BENCH_OUT/logs/mysql-server.log")
+DB_PID=$!
+for ((i = 0; i < 600; i++)); do [[ -s $BENCH_OUT/db.json ]] && break; sleep 0.1; done
+[[ -s $BENCH_OUT/db.json ]] || die "the MariaDB helper did not report a server: $(tail -n 5 "$BENCH_OUT/logs/mysql-server.log")"
+BENCH_DB=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connectionString"])' "$BENCH_OUT/db.json")
+log "database: $BENCH_DB"
+
+# --- the machine and the versions, for the record ------------------------------------------------------------------
+BENCH_DB=$BENCH_DB /usr/bin/python3 "$BENCH_ROOT/bench/lib/versions.py" "$BENCH_BIN" >"$BENCH_OUT/machine.json"
+echo "{\"duration_s\":$BENCH_DURATION,\"connections\":$BENCH_CONNECTIONS,\"threads\":$BENCH_THREADS,\"echo_path\":\"$BENCH_ECHO_PATH\",\"worker_env\":\"${BENCH_WORKER_ENV:-}\"}" >"$BENCH_OUT/settings.json"
+
+# --- the database alone: the ceiling -------------------------------------------------------------------------------
+if wanted db-ceiling; then
+  log "db-ceiling: $BENCH_CONNECTIONS sessions, ${BENCH_DURATION} s, no HTTP"
+  mkdir -p "$BENCH_OUT/db-ceiling"
+  FORKHOST_MYSQL=$BENCH_DB timeout 60 "$BENCH_ROOT/bench/DbCeiling/bin/Release/net10.0/db-ceiling" \
+    "$BENCH_CONNECTIONS" "$BENCH_DURATION" 42 64 >"$BENCH_OUT/db-ceiling/db_keepalive.json"
+  log "db-ceiling: $(cat "$BENCH_OUT/db-ceiling/db_keepalive.json")"
+fi
+
+# --- the servers, one at a time (2 cores: anything else running would skew them) ----------------------------------
+run_one() {
+  local name=$1 starter=$2
+  shift 2
+  wanted "$name" || return 0
+  "$starter" "$name" "$@"
+  measure_server "$name" || { stop_server; die "$name failed"; }
+  [[ $name == forkhost-* ]] && measure_hup "$name"
+  stop_server
+}
+
+run_one forkhost-2 start_forkhost 2
+run_one forkhost-4 start_forkhost 4
+if "$BENCH_BIN/forkhost" run --help | grep -q -- '--balance'; then
+  run_one forkhost-4-reuseport start_forkhost 4 --balance reuseport
+else
+  log "forkhost-4-reuseport: this build has no --balance option; balanced mode not measured"
+  mkdir -p "$BENCH_OUT/forkhost-4-reuseport"
+  echo '{"available":false}' >"$BENCH_OUT/forkhost-4-reuseport/unavailable.json"
+fi
+run_one plain-kestrel start_plain_kestrel
+run_one gunicorn-4 start_gunicorn 4
+run_one uwsgi-4 start_uwsgi 4
+
+# --- the report ----------------------------------------------------------------------------------------------------
+report_args=("$BENCH_OUT")
+[[ ${BENCH_NO_DOCS:-0} == 1 ]] || report_args+=(--docs "$BENCH_ROOT/docs/benchmarks.md" --chart "$BENCH_ROOT/docs/benchmarks.png")
+/usr/bin/python3 "$BENCH_ROOT/bench/report.py" "${report_args[@]}"
