@@ -15,7 +15,7 @@ SHORT = {"forkhost-2": "ForkHost\n2 workers", "forkhost-4": "ForkHost\n4 workers
 
 def draw(data, path, servers):
     names = [name for name, _ in servers if "db_keepalive" in data.get(name, {})]
-    fig, (throughput, latency, memory) = plt.subplots(1, 3, figsize=(17, 5.2), gridspec_kw={"width_ratios": [2.2, 1.4, 1.2]})
+    fig, (throughput, latency, memory, warmup) = plt.subplots(1, 4, figsize=(22, 5.2), gridspec_kw={"width_ratios": [2.2, 1.4, 1.2, 1.4]})
     width = 0.8 / len(SCENARIOS)
     for i, (key, label) in enumerate(SCENARIOS):
         xs = [n + (i - 1.5) * width for n in range(len(names))]
@@ -48,5 +48,13 @@ def draw(data, path, servers):
     memory.set_ylabel("MiB per worker after load (lower is better)")
     memory.set_title("Memory per worker")
     memory.legend(fontsize=8)
+    for name in names:
+        curve = data[name].get("warmup")
+        if curve:
+            warmup.plot(range(1, len(curve) + 1), curve, marker="o", markersize=3, label=SHORT[name].replace("\n", " "))
+    warmup.set_xlabel("second of load, from cold")
+    warmup.set_ylabel("requests/s, database endpoint, keep-alive")
+    warmup.set_title("Warm-up")
+    warmup.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -26,12 +26,48 @@ def load(results):
         if not os.path.isdir(directory):
             continue
         data[name] = {f[:-5]: json.load(open(os.path.join(directory, f))) for f in os.listdir(directory) if f.endswith(".json")}
+        warmup = os.path.join(directory, "warmup")
+        if os.path.isdir(warmup):
+            data[name]["warmup"] = [json.load(open(os.path.join(warmup, f)))["rps"] for f in sorted(os.listdir(warmup))]
+    interleaved = os.path.join(results, "interleaved")
+    if os.path.isdir(interleaved):
+        data["interleaved"] = {}
+        for spec in sorted(os.listdir(interleaved)):
+            if not os.path.isdir(os.path.join(interleaved, spec)):
+                continue
+            files = sorted(f for f in os.listdir(os.path.join(interleaved, spec)) if f.startswith("round"))
+            data["interleaved"][spec] = [json.load(open(os.path.join(interleaved, spec, f))) for f in files]
     return data
 
 
-def spread(entry):
-    counts = list(entry["per_pid"].values()) if entry else []
-    return (max(counts) / min(counts)) if counts and min(counts) > 0 else None
+def median(values):
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def interleaved_median(data, spec):
+    """{rps, p50_ms, p99_ms}: the median of the interleaved rounds, each figure on its own."""
+    rounds = data.get("interleaved", {}).get(spec)
+    if not rounds:
+        return None
+    return {key: median(r[key] for r in rounds) for key in ("rps", "p50_ms", "p99_ms")} | {"rounds": rounds}
+
+
+def per_worker(server, key):
+    """Requests per worker pid, with 0 for a worker that answered at start-up but got none of this run."""
+    if key not in server:
+        return []
+    counts = {str(pid): 0 for pid in server.get("startup", {}).get("pids", [])}
+    counts.update(server[key]["per_pid"])
+    return sorted(counts.values(), reverse=True)
+
+
+def spread(server, key):
+    counts = per_worker(server or {}, key)
+    if not counts:
+        return None
+    return max(counts) / min(counts) if min(counts) > 0 else float("inf")
 
 
 def workers(server, role="worker"):
@@ -64,7 +100,7 @@ def build(data, results):
       f"{machine['wrk'].split(' Copyright')[0]}.")
     w("")
     w(f"wrk: {settings['threads']} threads, {settings['connections']} connections, {settings['duration_s']} s per "
-      f"figure after a 3 s + 2 s warm-up; database endpoint `GET {settings['echo_path']}`, plain endpoint `GET /plain`. "
+      f"figure after a warm-up of {settings.get('warmup_s', 3)} s on the database endpoint (recorded per second, below) and 2 s on /plain; database endpoint `GET {settings['echo_path']}`, plain endpoint `GET /plain`. "
       f"Extra environment for the .NET processes: `{settings['worker_env'] or 'none'}`.")
     w("")
 
@@ -107,15 +143,43 @@ def build(data, results):
         master = [m for m in s.get("memory", []) if m["role"] == "master"]
         spread_cells = []
         for key in ("spread_keepalive", "spread_close"):
-            counts = sorted(s[key]["per_pid"].values(), reverse=True) if key in s else []
-            ratio = spread(s.get(key))
-            spread_cells.append(f"{' / '.join(f'{c:,}' for c in counts)} ({fmt(ratio, '{:.2f}', '∞')})" if counts else "–")
+            counts = per_worker(s, key)
+            ratio = spread(s, key)
+            shown = "∞" if ratio == float("inf") else fmt(ratio, "{:.2f}")
+            spread_cells.append(" / ".join(format(c, ",") for c in counts) + f" ({shown})" if counts else "–")
         hup = s.get("hup")
         hup_cell = "–" if hup is None else ("n/a (not supported yet)" if not hup.get("supported") else
                                              f"{fmt(hup.get('seconds'), '{:.2f}')} s, {hup.get('errors')} errors")
         w(f"| {label} | {fmt(s['startup']['seconds'], '{:.2f}')} s | {fmt(mean(m['rss_mib'] for m in ws), '{:.1f}')} | "
           f"{fmt(mean(m['pss_mib'] for m in ws), '{:.1f}')} | {fmt(master[0]['pss_mib'] if master else None, '{:.1f}')} | "
           f"{spread_cells[0]} | {spread_cells[1]} | {hup_cell} |")
+    w("")
+
+    w("### Other processes on the machine while each server was measured")
+    w("")
+    w("CPU time of every process outside the bench's own sessions, divided by the wall time of that server's "
+      "measurements (1.00 = a whole core of the 2 taken away), and the biggest consumers.")
+    w("")
+    w("| server | cores busy elsewhere | biggest consumers (share of a core) |")
+    w("| --- | ---: | --- |")
+    for name, label in SERVERS:
+        f = data.get(name, {}).get("foreign_cpu")
+        if f:
+            top = "; ".join(f"{t[1]:.2f} `{t[2][:70]}`" for t in f["top"][:3]) or "none"
+            w(f"| {label} | {f['cores_busy']:.2f} | {top} |")
+    w("")
+
+    w("### Warm-up: database endpoint req/s in each second of load, from cold")
+    w("")
+    w("| server | 1st s | 2nd s | 3rd s | 5th s | last s | last ÷ measured steady state |")
+    w("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, label in SERVERS:
+        curve = data.get(name, {}).get("warmup")
+        if not curve:
+            continue
+        pick = [curve[i] if i < len(curve) else None for i in (0, 1, 2, 4)] + [curve[-1]]
+        steady = data[name]["db_keepalive"]["rps"]
+        w(f"| {label} | " + " | ".join(fmt(v) for v in pick) + f" | {curve[-1] / steady:.2f} |")
     w("")
 
     # Ratios: ForkHost (4 workers, and 2) over each peer and over the ceiling, database endpoint.
@@ -137,11 +201,36 @@ def build(data, results):
             w(f"| {label}, {mode} | " + " | ".join(cells) + " |")
     w("")
 
+    if data.get("interleaved"):
+        w("### Interleaved rounds (database endpoint, keep-alive)")
+        w("")
+        w("All servers below up at once, wrk alternating between them round after round, so each is exposed to the "
+          "same drift of this shared machine; the targets use the medians.")
+        w("")
+        f = os.path.join(results, "interleaved", "foreign_cpu.json")
+        if os.path.exists(f):
+            f = json.load(open(f))
+            w(f"Other processes on the machine meanwhile: {f['cores_busy']:.2f} cores busy.")
+            w("")
+        w("| server | req/s per round | median req/s | median p50 ms | median p99 ms | p99 per round, ms |")
+        w("| --- | --- | ---: | ---: | ---: | --- |")
+        for spec in data["interleaved"]:
+            m = interleaved_median(data, spec)
+            per_round = " / ".join(format(r["rps"], ",.0f") for r in m["rounds"])
+            p99s = " / ".join(format(r["p99_ms"], ".1f") for r in m["rounds"])
+            w(f"| {spec} | {per_round} | {m['rps']:,.0f} | {m['p50_ms']:.2f} | {m['p99_ms']:.2f} | {p99s} |")
+        w("")
+
     w("### Targets")
     w("")
     w("| target | measured | |")
     w("| --- | --- | --- |")
     fh, uw, pk = data.get("forkhost-4", {}), data.get("uwsgi-4", {}), data.get("plain-kestrel", {})
+    medians = {spec: interleaved_median(data, spec) for spec in ("forkhost-4", "uwsgi-4", "plain-kestrel")}
+    source = "interleaved medians"
+    if not all(medians.values()):
+        medians = {"forkhost-4": fh.get("db_keepalive"), "uwsgi-4": uw.get("db_keepalive"), "plain-kestrel": pk.get("db_keepalive")}
+        source = "single runs"
 
     def row(text, value, limit, higher_better, shown):
         if value is None or limit is None:
@@ -150,25 +239,26 @@ def build(data, results):
         ok = value >= limit if higher_better else value <= limit
         w(f"| {text} | {shown} | {'met' if ok else '**missed**'} |")
 
-    if fh and uw and pk:
-        a, b = fh["db_keepalive"], uw["db_keepalive"]
-        row("DB keep-alive req/s ≥ 5 × uWSGI", a["rps"] / b["rps"], 5, True, f"{a['rps'] / b['rps']:.2f}× ({a['rps']:,.0f} vs {b['rps']:,.0f})")
-        row("DB keep-alive p99 ≤ ½ × uWSGI's", a["p99_ms"] / b["p99_ms"], 0.5, False,
+    if all(medians.values()):
+        a, b, c = medians["forkhost-4"], medians["uwsgi-4"], medians["plain-kestrel"]
+        row(f"DB keep-alive req/s ≥ 5 × uWSGI ({source})", a["rps"] / b["rps"], 5, True, f"{a['rps'] / b['rps']:.2f}× ({a['rps']:,.0f} vs {b['rps']:,.0f})")
+        row(f"DB keep-alive p99 ≤ ½ × uWSGI's ({source})", a["p99_ms"] / b["p99_ms"], 0.5, False,
             f"{a['p99_ms'] / b['p99_ms']:.2f}× ({a['p99_ms']:.2f} ms vs {b['p99_ms']:.2f} ms)")
-        c = pk["db_keepalive"]
-        row("DB keep-alive req/s ≥ 0.9 × plain Kestrel", a["rps"] / c["rps"], 0.9, True, f"{a['rps'] / c['rps']:.2f}× ({a['rps']:,.0f} vs {c['rps']:,.0f})")
+        row(f"DB keep-alive req/s ≥ 0.9 × plain Kestrel ({source})", a["rps"] / c["rps"], 0.9, True, f"{a['rps'] / c['rps']:.2f}× ({a['rps']:,.0f} vs {c['rps']:,.0f})")
+    if fh and uw:
         sa, sb = fh["startup"]["seconds"], uw["startup"]["seconds"]
         row("start → 4 workers answering ≤ uWSGI's", sa / sb, 1.0, False, f"{sa:.2f} s vs {sb:.2f} s ({sa / sb:.2f}×)")
         pa, pb = mean(m["pss_mib"] for m in workers(fh)), mean(m["pss_mib"] for m in workers(uw))
         row("worker PSS after load ≤ 1.5 × uWSGI's", pa / pb, 1.5, False, f"{pa:.1f} MiB vs {pb:.1f} MiB ({pa / pb:.2f}×)")
     balanced = data.get("forkhost-4-reuseport", {})
     if "spread_keepalive" in balanced:
-        ratio = spread(balanced["spread_keepalive"])
-        row("keep-alive spread, balanced mode, max/min ≤ 1.5", ratio if ratio is not None else float("inf"), 1.5, False, fmt(ratio, "{:.2f}", "∞ (a worker got none)"))
+        ratio = spread(balanced, "spread_keepalive")
+        row("keep-alive spread, balanced mode, max/min ≤ 1.5", ratio, 1.5, False,
+            "∞ (a worker got none)" if ratio == float("inf") else fmt(ratio, "{:.2f}"))
     else:
-        shared = spread(fh.get("spread_keepalive")) if fh else None
+        shared = spread(fh, "spread_keepalive")
         w(f"| keep-alive spread, balanced mode, max/min ≤ 1.5 | not available in this build (no `--balance`); "
-          f"shared-socket mode: {fmt(shared, '{:.2f}', '∞ (a worker got none)')} | not measured |")
+          f"shared-socket mode: {'∞ (a worker got none)' if shared == float('inf') else fmt(shared, '{:.2f}')} | not measured |")
     w("")
     return "\n".join(out)
 
@@ -185,6 +275,7 @@ def main():
     with open(os.path.join(args.results, "report.md"), "w") as f:
         f.write(markdown + "\n")
     if args.chart:
+        os.makedirs(os.path.dirname(os.path.abspath(args.chart)), exist_ok=True)
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         import chart
         chart.draw(data, args.chart, [s for s in SERVERS])

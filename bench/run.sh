@@ -5,10 +5,13 @@
 #   and the database alone (the same query, no HTTP) as the ceiling.
 # Then writes the table, ratios and chart into docs/benchmarks.md and docs/benchmarks.png.
 #
-#   bench/run.sh            # about 4 minutes on 2 cores
-# Knobs (environment): BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
+#   bench/run.sh            # about 6 minutes on 2 cores
+# Knobs (environment): BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_WARMUP (s of
+# load on /echo before measuring, recorded per second, default 10),
 # BENCH_OUT (results directory, default bench/results/latest), BENCH_WORKER_ENV ("VAR=value ..." for the .NET
-# processes), BENCH_ONLY (space-separated server names to run, default all), BENCH_NO_DOCS=1 (do not touch docs/).
+# processes), BENCH_ONLY (space-separated server names to run, default all; "none" for none), BENCH_NO_DOCS=1 (do
+# not touch docs/), BENCH_ROUNDS (3) and BENCH_INTERLEAVE ("forkhost-4 plain-kestrel uwsgi-4"): the interleaved
+# rounds the targets use, see lib/interleaved.sh.
 set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,6 +19,7 @@ export BENCH_ROOT
 BENCH_DURATION=${BENCH_DURATION:-5}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 BENCH_THREADS=${BENCH_THREADS:-2}
+BENCH_WARMUP=${BENCH_WARMUP:-10}
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/latest}
 BENCH_BIN=$BENCH_ROOT/src/Supervisor/bin/Release/net10.0
 BENCH_ONLY=${BENCH_ONLY:-}
@@ -26,6 +30,8 @@ source "$BENCH_ROOT/bench/lib/common.sh"
 source "$BENCH_ROOT/bench/lib/servers.sh"
 # shellcheck source=lib/measure.sh
 source "$BENCH_ROOT/bench/lib/measure.sh"
+# shellcheck source=lib/interleaved.sh
+source "$BENCH_ROOT/bench/lib/interleaved.sh"
 
 DB_PID=
 cleanup() {
@@ -54,6 +60,8 @@ command -v dotnet >/dev/null || die "the .NET 10 SDK is needed (dotnet not on PA
 log "building (Release)"
 (cd "$BENCH_ROOT" && dotnet build ForkHost.sln -c Release -nologo -v quiet -clp:ErrorsOnly >&2)
 
+# The bench's own session: wrk, the pollers and the database run in it; each server gets its own (setsid).
+BENCH_SID=$(ps -o sid= -p $$ | tr -d ' ')
 rm -rf "$BENCH_OUT"
 mkdir -p "$BENCH_OUT/logs"
 
@@ -70,7 +78,7 @@ log "database: $BENCH_DB"
 
 # --- the machine and the versions, for the record ------------------------------------------------------------------
 BENCH_DB=$BENCH_DB /usr/bin/python3 "$BENCH_ROOT/bench/lib/versions.py" "$BENCH_BIN" >"$BENCH_OUT/machine.json"
-echo "{\"duration_s\":$BENCH_DURATION,\"connections\":$BENCH_CONNECTIONS,\"threads\":$BENCH_THREADS,\"echo_path\":\"$BENCH_ECHO_PATH\",\"worker_env\":\"${BENCH_WORKER_ENV:-}\"}" >"$BENCH_OUT/settings.json"
+echo "{\"warmup_s\":$BENCH_WARMUP,\"duration_s\":$BENCH_DURATION,\"connections\":$BENCH_CONNECTIONS,\"threads\":$BENCH_THREADS,\"echo_path\":\"$BENCH_ECHO_PATH\",\"worker_env\":\"${BENCH_WORKER_ENV:-}\"}" >"$BENCH_OUT/settings.json"
 
 # --- the database alone: the ceiling -------------------------------------------------------------------------------
 if wanted db-ceiling; then
@@ -104,6 +112,14 @@ fi
 run_one plain-kestrel start_plain_kestrel
 run_one gunicorn-4 start_gunicorn 4
 run_one uwsgi-4 start_uwsgi 4
+
+# --- the target comparisons again, interleaved (see lib/interleaved.sh) --------------------------------------------
+BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+BENCH_INTERLEAVE=${BENCH_INTERLEAVE:-forkhost-4 plain-kestrel uwsgi-4}
+if ((BENCH_ROUNDS > 0)) && [[ -n $BENCH_INTERLEAVE ]]; then
+  # shellcheck disable=SC2086  # a list of specs on purpose
+  measure_interleaved "$BENCH_ROUNDS" $BENCH_INTERLEAVE
+fi
 
 # --- the report ----------------------------------------------------------------------------------------------------
 report_args=("$BENCH_OUT")

@@ -24,8 +24,17 @@ measure_server() {
   fi
   log "$name: all answering after $(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["seconds"])' "$dir/startup.json") s"
 
-  # Warm-up, not recorded: JIT tiering, pools, caches — for every server alike.
-  run_wrk /dev/null "$BENCH_ECHO_PATH" keepalive 3
+  # Watch the rest of the machine while this server is measured (see lib/foreign_cpu.py).
+  /usr/bin/python3 "$BENCH_ROOT/bench/lib/foreign_cpu.py" start "$dir/.foreign" "$BENCH_SID" "$SERVER_PID"
+
+  # Warm-up, for every server alike: JIT tiering, pools, caches. It is recorded as a curve (req/s in each 1 s slice
+  # of load on /echo), because how long a server takes to reach its steady state is a figure of its own: every
+  # .NET worker JITs and tiers up the same code separately, on cores shared with the other workers.
+  mkdir -p "$dir/warmup"
+  local second
+  for ((second = 1; second <= BENCH_WARMUP; second++)); do
+    run_wrk "$dir/warmup/$(printf %02d "$second").json" "$BENCH_ECHO_PATH" keepalive 1
+  done
   run_wrk /dev/null /plain keepalive 2
 
   local endpoint path mode
@@ -43,6 +52,9 @@ measure_server() {
     run_wrk "$dir/spread_$mode.json" "$BENCH_ECHO_PATH" "$mode" "$BENCH_DURATION" spread.lua
     log "$name: spread $mode: $(cat "$dir/spread_$mode.json")"
   done
+
+  /usr/bin/python3 "$BENCH_ROOT/bench/lib/foreign_cpu.py" stop "$dir/.foreign" "$BENCH_SID" "$SERVER_PID" >"$dir/foreign_cpu.json"
+  log "$name: other processes on the machine meanwhile: $(cut -c1-200 "$dir/foreign_cpu.json")"
 
   # Memory after load: the master (if any) and every worker that answered.
   local roles=() pid
