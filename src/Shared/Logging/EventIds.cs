@@ -12,7 +12,6 @@ internal static class EventIds
     public const int SupervisorStopped = 1005;
     public const int SignalReceived = 1006;
     public const int Halting = 1007;
-    public const int UnixSocketRemoved = 1008;
     public const int WantedWorkersChanged = 1009;
     public const int Reloading = 1010;
     public const int Reloaded = 1013;
@@ -27,7 +26,6 @@ internal static class EventIds
     public const int HandingOver = 1025;
     public const int TakingOver = 1026;
     public const int LogsReopened = 1021;
-    public const int PidFileWritten = 1011;
 
     // Supervisor: workers.
     public const int WorkerSpawned = 1100;
@@ -37,7 +35,6 @@ internal static class EventIds
     public const int WorkerHung = 1104;
     public const int WorkerKilled = 1105;
     public const int WorkerProtocolError = 1106;
-    public const int WorkerRespawnDelayed = 1107;
     public const int WorkerBootTimedOut = 1108;
     public const int AllWorkersReady = 1109;
     public const int WorkerStopRequested = 1110;
@@ -52,13 +49,9 @@ internal static class EventIds
     public const int ControlAcceptFailed = 1204;
 
     // Worker.
-    public const int WorkerBooting = 2000;
-    public const int WorkerServing = 2001;
     public const int WorkerStopping = 2002;
     public const int WorkerStopped = 2003;
-    public const int WorkerOrphaned = 2004;
     public const int WorkerChannelError = 2005;
-    public const int WorkerBootError = 2006;
     public const int WorkerDrainLingering = 2007;
     public const int AccessLog = 2010;
 
@@ -66,7 +59,6 @@ internal static class EventIds
     public const int ForkSafetyAudit = 3000;
     public const int ForkSafetyConnection = 3001;
     public const int ForkSafetyDisposed = 3002;
-    public const int ForkSafetyRefused = 3003;
     public const int ForkSafetyShared = 3004;
     public const int MySqlGreetingProbed = 3005;
     public const int MySqlGreetingFailed = 3006;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ForkHost.Channel;
 
 namespace ForkHost.Tests.Channel;
@@ -55,10 +54,10 @@ public sealed class ControlChannelTests
         // The received copy was closed, so the other end now sees end of stream.
         Assert.Throws<ChannelClosedException>(() => extraB.Receive());
 
-        SendRaw(supervisor.Descriptor, "\x00\x01garbage"u8.ToArray());
+        RawFrames.Send(supervisor.Descriptor, "\x00\x01garbage"u8.ToArray());
         Assert.Throws<ChannelProtocolException>(() => worker.Receive());
 
-        SendRaw(supervisor.Descriptor, new byte[ChannelProtocol.MaxMessageLength + 100]);
+        RawFrames.Send(supervisor.Descriptor, new byte[ChannelProtocol.MaxMessageLength + 100]);
         Assert.Contains("larger than the channel limit", Assert.Throws<ChannelProtocolException>(() => worker.Receive()).Message);
     }
 
@@ -82,15 +81,5 @@ public sealed class ControlChannelTests
         await Task.Delay(100);
         worker.Shutdown();
         await reader.WaitAsync(TimeSpan.FromSeconds(5));
-    }
-
-    private static unsafe void SendRaw(int fd, byte[] bytes)
-    {
-        fixed (byte* data = bytes)
-        {
-            var vector = new Interop.Libc.IoVec { Base = data, Length = (nuint)bytes.Length };
-            var header = new Interop.Libc.MessageHeader { IoVectors = &vector, IoVectorCount = 1 };
-            Assert.True(Interop.Libc.SendMsg(fd, &header, 0) >= 0, $"sendmsg failed: errno {Marshal.GetLastPInvokeError()}");
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ForkHost.Channel;
 using ForkHost.Tests.Infrastructure;
 
@@ -11,7 +10,7 @@ public sealed class WorkerProtocolTests
     public async Task Garbage_instead_of_a_hello_ends_the_worker_with_exit_code_4()
     {
         using var fake = FakeSupervisor.Start();
-        SendRaw(fake.Channel.Descriptor, "GET / HTTP/1.1\r\n\r\n"u8.ToArray());
+        RawFrames.Send(fake.Channel.Descriptor, "GET / HTTP/1.1\r\n\r\n"u8.ToArray());
 
         (int exitCode, string stderr) = await fake.WaitForExitAsync();
         Assert.Equal(4, exitCode);
@@ -36,7 +35,7 @@ public sealed class WorkerProtocolTests
         using var fake = FakeSupervisor.Start();
         byte[] frame = ChannelMessageCodec.Encode(new StopMessage(true, 1));
         frame[2] = ChannelProtocol.Version + 1;
-        SendRaw(fake.Channel.Descriptor, frame);
+        RawFrames.Send(fake.Channel.Descriptor, frame);
 
         (int exitCode, string stderr) = await fake.WaitForExitAsync();
         Assert.Equal(4, exitCode);
@@ -60,15 +59,5 @@ public sealed class WorkerProtocolTests
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("started by the forkhost supervisor", stderr);
-    }
-
-    private static unsafe void SendRaw(int fd, byte[] bytes)
-    {
-        fixed (byte* data = bytes)
-        {
-            var vector = new Interop.Libc.IoVec { Base = data, Length = (nuint)bytes.Length };
-            var header = new Interop.Libc.MessageHeader { IoVectors = &vector, IoVectorCount = 1 };
-            Assert.True(Interop.Libc.SendMsg(fd, &header, 0) >= 0, $"sendmsg failed: errno {Marshal.GetLastPInvokeError()}");
-        }
     }
 }
