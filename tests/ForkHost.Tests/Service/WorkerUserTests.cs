@@ -10,8 +10,8 @@ public sealed class WorkerUserTests
     {
         Assert.True(Interop.Libc.GetUserId() == 0, "this test needs root, as the CI machine has");
         // The build output may sit under a directory other users cannot enter: run from a world-readable copy.
-        string copy = WorldReadableCopy(RepositoryPaths.SupervisorDirectory, "forkhost");
-        string app = WorldReadableCopy(Path.GetDirectoryName(RepositoryPaths.HelloApp)!, "hello");
+        string copy = WorldReadable.Copy(RepositoryPaths.SupervisorDirectory, "forkhost");
+        string app = WorldReadable.Copy(Path.GetDirectoryName(RepositoryPaths.HelloApp)!, "hello");
         try
         {
             await using var forkhost = ForkHostProcess.Start(
@@ -52,21 +52,5 @@ public sealed class WorkerUserTests
         string[] ids = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith(field, StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(ids[1], ids[2]);
         return ids[1];
-    }
-
-    private static string WorldReadableCopy(string source, string name)
-    {
-        string target = Path.Combine(Path.GetTempPath(), $"forkhost-user-test-{name}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(target);
-        File.SetUnixFileMode(target, (UnixFileMode)Convert.ToInt32("755", 8));
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string destination = Path.Combine(target, Path.GetRelativePath(source, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-        foreach (string directory in Directory.EnumerateDirectories(target, "*", SearchOption.AllDirectories))
-            File.SetUnixFileMode(directory, (UnixFileMode)Convert.ToInt32("755", 8));
-        return target;
     }
 }

@@ -217,7 +217,9 @@ public sealed class StatusCommandTests : IDisposable
         string socket = NewSocketPath();
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--control-socket", socket);
         await forkhost.WaitForAllReadyAsync();
-        string[] asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", RepositoryPaths.Supervisor, "status", "--control-socket", socket];
+        string copy = WorldReadable.Copy(RepositoryPaths.SupervisorDirectory, "status");
+        using var removeCopy = new DirectoryRemoval(copy);
+        string[] asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Path.Combine(copy, "forkhost"), "status", "--control-socket", socket];
 
         (int exitCode, string stdout, string errors) = await RunAsync("/usr/bin/setpriv", asNobody);
         Assert.Equal(2, exitCode);
@@ -331,5 +333,10 @@ public sealed class StatusCommandTests : IDisposable
             if (newline >= 0)
                 return received.GetRange(0, newline).ToArray();
         }
+    }
+
+    private sealed class DirectoryRemoval(string path) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(path, recursive: true);
     }
 }
