@@ -25,7 +25,8 @@ public interface IForkHostApp
     /// <summary>Maps the app's endpoints in a worker.</summary>
     void MapEndpoints(WorkerContext context, IEndpointRouteBuilder endpoints);
 
-    /// <summary>Runs in the supervisor right before each worker is spawned.</summary>
+    /// <summary>Runs in the supervisor before each worker is spawned, once per slot; when several slots are filled at
+    /// once (start, reload), every slot's hook runs before the first of those workers is spawned.</summary>
     Task BeforeSpawnAsync(SpawnContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Runs in a worker once it serves requests, before it reports ready.</summary>

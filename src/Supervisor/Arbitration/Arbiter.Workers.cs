@@ -8,16 +8,33 @@ namespace ForkHost.Supervisor.Arbitration;
 
 internal sealed partial class Arbiter
 {
-    /// <summary>Fills every empty slot whose backoff has passed, and retires workers in slots above the wanted count.</summary>
+    /// <summary>
+    /// Fills every empty slot whose backoff has passed, and retires workers in slots above the wanted count. The slots
+    /// to fill are prepared together (one audit, one pool disposal) and then spawned back to back, so that a start or a
+    /// reload does not pay the preparation once per worker while the first workers already compete for the cores.
+    /// </summary>
     private async Task ConvergeAsync()
     {
-        for (int slot = 1; slot <= _wantedWorkers && _shutdown is null; slot++)
+        var empty = new List<int>();
+        for (int slot = 1; slot <= _wantedWorkers; slot++)
         {
             if (_workers.Any(w => w.Slot == slot && w.Generation == _generation && w.State != WorkerState.Stopping))
                 continue;
             if (_backoffs.TryGetValue(slot, out SlotBackoff? backoff) && backoff.NotBefore > Now)
                 continue;
-            await SpawnAsync(slot);
+            empty.Add(slot);
+        }
+        if (empty.Count > 0 && _shutdown is null)
+        {
+            SpawnPlan plan = await Preparation.PrepareAsync(empty, _generation);
+            if (plan.HaltExitCode is int haltCode)
+                Halt(haltCode, plan.HaltReason!);
+            foreach (int slot in empty)
+            {
+                if (_shutdown is not null)
+                    break;
+                await SpawnAsync(slot, plan);
+            }
         }
 
         foreach (WorkerProcess surplus in _workers.Where(w => w.Slot > _wantedWorkers && w.State != WorkerState.Stopping).ToList())
@@ -27,15 +44,8 @@ internal sealed partial class Arbiter
         }
     }
 
-    private async Task SpawnAsync(int slot)
+    private async Task SpawnAsync(int slot, SpawnPlan plan)
     {
-        SpawnPlan plan = await Preparation.PrepareAsync(slot, _generation);
-        if (plan.HaltExitCode is int haltCode)
-        {
-            Halt(haltCode, plan.HaltReason!);
-            return;
-        }
-
         (ControlChannel supervisorEnd, ControlChannel workerEnd) = ControlChannel.CreatePair();
         Process process;
         try

@@ -7,7 +7,8 @@ using MySqlConnector;
 namespace ForkHost.Supervisor.ForkSafety;
 
 /// <summary>
-/// Runs right before every spawn, in this order: the app's before-spawn hook; with --dispose-before-spawn,
+/// Runs right before the supervisor spawns workers (once for all the slots it is about to fill), in this order: the
+/// app's before-spawn hook, once per slot; with --dispose-before-spawn,
 /// MySqlConnection.ClearAllPools() (the seed's <c>db.engine.dispose()</c>); the fork-safety audit of the TCP connections
 /// the supervisor still holds; the strict-mode refusal; and, with --inherit fork, the list of those connections to
 /// hand to the worker as fork(2) would.
@@ -21,16 +22,19 @@ internal sealed partial class SpawnPreparation(
 {
     private bool _audited;
 
-    public async Task<SpawnPlan> PrepareAsync(int slot, int generation)
+    public async Task<SpawnPlan> PrepareAsync(IReadOnlyList<int> slots, int generation)
     {
-        try
+        foreach (int slot in slots)
         {
-            await app.App.BeforeSpawnAsync(new SpawnContext(slot, generation, app.Configuration, logger), CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            return SpawnPlan.Refuse(ExitCodes.AppLoadFailed,
-                $"The app's before-spawn hook ({app.Type.FullName}.BeforeSpawnAsync) threw {e.GetType().Name}: {e.Message}");
+            try
+            {
+                await app.App.BeforeSpawnAsync(new SpawnContext(slot, generation, app.Configuration, logger), CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                return SpawnPlan.Refuse(ExitCodes.AppLoadFailed,
+                    $"The app's before-spawn hook ({app.Type.FullName}.BeforeSpawnAsync) threw {e.GetType().Name}: {e.Message}");
+            }
         }
 
         IReadOnlyList<HeldConnection> held = ForkSafetyAudit.Run(mySql);
