@@ -18,6 +18,8 @@ internal sealed class WorkerSpawner(WorkerExecutable executable)
             startInfo.ArgumentList.Add(argument);
         startInfo.Environment[ChannelProtocol.ChannelFdVariable] = channelFd.ToString(CultureInfo.InvariantCulture);
         startInfo.Environment["FORKHOST_SUPERVISOR_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        foreach ((string name, string value) in WorkerRuntimeSettings.Missing(startInfo.Environment))
+            startInfo.Environment[name] = value;
         return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors([channelFd]));
     }
 }

@@ -1,0 +1,25 @@
+namespace ForkHost.Supervisor.Workers;
+
+/// <summary>
+/// .NET runtime settings every worker starts with, unless the supervisor's own environment sets the same variable
+/// (then the operator's value is passed on as it is). A pre-fork host runs more runtimes than there are cores, and
+/// the runtime's defaults assume one process owns the machine. Measured in docs/benchmarks.md.
+/// </summary>
+internal static class WorkerRuntimeSettings
+{
+    public static readonly IReadOnlyDictionary<string, string> Defaults = new Dictionary<string, string>
+    {
+        // Idle thread-pool threads spin before they sleep; with N workers on fewer cores that spinning takes the CPU
+        // the other workers, the database and the clients need (the p99 tail under load).
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        // Instrumented tier-1 code is a second JIT'd copy of every hot method, per worker; its gain is not measurable
+        // once warm, its memory is.
+        ["DOTNET_TieredPGO"] = "0",
+        // A 4 MiB gen0 budget instead of one sized from the CPU's cache (tens of MiB, in every worker).
+        ["DOTNET_GCgen0size"] = "0x400000",
+    };
+
+    /// <summary>The defaults that <paramref name="environment"/> does not already set.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> Missing(IDictionary<string, string?> environment) =>
+        Defaults.Where(setting => !environment.ContainsKey(setting.Key));
+}
