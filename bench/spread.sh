@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Keep-alive spread over the workers, in both balance modes: requests answered per worker under wrk (keep-alive
+# Keep-alive spread over the workers, in each balance mode: requests answered per worker under wrk (keep-alive
 # connections), and max/min. Usage: bench/spread.sh [WORKERS=4] [CONNECTIONS=32] [SECONDS=5]
 # Builds ForkHost (Release) if needed; installs wrk from the distribution's packages if missing. Stops by itself.
 set -euo pipefail
@@ -16,7 +16,7 @@ supervisor=
 trap '[[ -n $supervisor ]] && kill -TERM "$supervisor" 2>/dev/null; rm -f "$log"' EXIT
 
 echo "workers=$workers connections=$connections duration=${seconds}s (wrk -t2, keep-alive)"
-for mode in shared reuseport; do
+for mode in shared reuseport dispatch; do
   "$forkhost" run --app "$app" --workers "$workers" --bind 127.0.0.1:0 --balance "$mode" --log-format json >"$log" 2>&1 &
   supervisor=$!
   for _ in $(seq 100); do grep -q '"Id":1109' "$log" && break; sleep 0.1; done

@@ -101,14 +101,18 @@ internal static partial class RunCommand
                 balance = BalanceMode.Shared;
             }
             using var slotListeners = new SlotListeners(listeners, balance, options.Backlog);
+            await using ConnectionDispatcher? dispatcher = balance == BalanceMode.Dispatch
+                ? new ConnectionDispatcher(listeners, loggerFactory.CreateLogger<ConnectionDispatcher>())
+                : null;
             RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
-            var arbiter = new Arbiter(initial, slotListeners, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
+            var arbiter = new Arbiter(initial, slotListeners, dispatcher, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
                 () => ReloadAsync(args, options, logger, loggerFactory),
                 () => ForkHostLogging.Reopen(serilog, configuration, options.LogFormat, "supervisor"),
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
                 predecessor,
                 loggerFactory.CreateLogger<Arbiter>());
             control.Start(arbiter.GetStatusAsync);
+            dispatcher?.Start();
             int exitCode = await arbiter.RunAsync();
             handedOver = arbiter.HandedOver;
             return exitCode;
@@ -208,7 +212,7 @@ internal static partial class RunCommand
         "System.Boolean" => "true/false value",
         _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
         _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
-        _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared or reuseport)",
+        _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
         _ => type,
     };
 

@@ -2,8 +2,12 @@ using ForkHost.Channel;
 
 namespace ForkHost.Worker;
 
-/// <summary>A listening socket received from the supervisor.</summary>
-internal sealed record ReceivedListener(int Descriptor, string Address);
+/// <summary>
+/// An address to serve: a listening socket received from the supervisor, or, with --balance dispatch, no socket
+/// (<paramref name="Descriptor"/> null) and connections arriving one by one on the channel, tagged with
+/// <paramref name="Index"/>, the listener's position in the Handles message.
+/// </summary>
+internal sealed record ReceivedListener(int? Descriptor, string Address, int Index);
 
 /// <summary>Everything the supervisor sent before the worker may boot.</summary>
 internal sealed record BootInstructions(
@@ -27,14 +31,20 @@ internal sealed record BootInstructions(
 
         var listeners = new List<ReceivedListener>();
         var connections = new List<InheritedConnection>();
+        int nextDescriptor = 0;
         for (int i = 0; i < handles.Handles.Count; i++)
         {
             HandleDescription description = handles.Handles[i];
-            int fd = second.Descriptors[i];
+            if (description.Kind == HandleKind.DispatchedListener)
+            {
+                listeners.Add(new ReceivedListener(null, description.Address ?? $"listener {listeners.Count}", listeners.Count));
+                continue;
+            }
+            int fd = second.Descriptors[nextDescriptor++];
             switch (description.Kind)
             {
                 case HandleKind.Listener:
-                    listeners.Add(new ReceivedListener(fd, description.Address ?? $"fd {fd}"));
+                    listeners.Add(new ReceivedListener(fd, description.Address ?? $"fd {fd}", listeners.Count));
                     break;
                 case HandleKind.InheritedConnection:
                     connections.Add(new InheritedConnection(

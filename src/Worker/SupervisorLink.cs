@@ -5,23 +5,26 @@ using Microsoft.Extensions.Logging;
 namespace ForkHost.Worker;
 
 /// <summary>
-/// The worker's side of the channel once it has booted: heartbeats out, Stop in, and every other way of being told to
-/// stop (end of stream, SIGTERM, SIGINT, SIGQUIT) folded into one <see cref="StopRequested"/> task.
+/// The worker's side of the channel once it has booted: heartbeats out; Stop in, and every other way of being told to
+/// stop (end of stream, SIGTERM, SIGINT, SIGQUIT) folded into one <see cref="StopRequested"/> task; and, with
+/// --balance dispatch, the connections the supervisor accepted, in the order it sent them (all before any Stop).
 /// </summary>
 internal sealed partial class SupervisorLink : IDisposable
 {
     private readonly ControlChannel _channel;
     private readonly WorkerCounters _counters;
+    private readonly Dispatching.DispatchedConnections _dispatched;
     private readonly TimeSpan _gracefulTimeout;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource<StopRequest> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly CancellationTokenSource _disposed = new();
 
-    public SupervisorLink(ControlChannel channel, WorkerCounters counters, TimeSpan gracefulTimeout, ILogger logger)
+    public SupervisorLink(ControlChannel channel, WorkerCounters counters, Dispatching.DispatchedConnections dispatched, TimeSpan gracefulTimeout, ILogger logger)
     {
         _channel = channel;
         _counters = counters;
+        _dispatched = dispatched;
         _gracefulTimeout = gracefulTimeout;
         _logger = logger;
         _counters.LimitReached += () => _ = Task.Run(SendHeartbeat);
@@ -67,6 +70,12 @@ internal sealed partial class SupervisorLink : IDisposable
                 if (received.Message is StopMessage stop)
                 {
                     RequestStop(new StopRequest(stop.Graceful, TimeSpan.FromMilliseconds(stop.DeadlineMilliseconds), "stop message from the supervisor"));
+                    continue;
+                }
+                if (received.Message is ConnectionMessage connection)
+                {
+                    if (!_dispatched.Deliver(connection.Listener, received.Descriptors[0]))
+                        throw new ChannelProtocolException($"Connection message names listener {connection.Listener}; this worker serves {_dispatched.Count}.");
                     continue;
                 }
                 FileDescriptors.CloseAll(received.Descriptors);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ForkHost.Apps;
 using ForkHost.Channel;
+using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Draining;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -24,6 +25,7 @@ internal sealed partial class WorkerHost
     private readonly Serilog.ILogger _serilog;
     private readonly WorkerCounters _counters;
     private readonly ConnectionDrain _drain = new();
+    private readonly DispatchedConnections _dispatched;
     private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
     public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
@@ -31,9 +33,13 @@ internal sealed partial class WorkerHost
         _instructions = instructions;
         _serilog = serilog;
         _counters = new WorkerCounters { Limit = instructions.Hello.Configuration.RecycleAfterRequests };
+        _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
     }
 
     public WorkerCounters Counters => _counters;
+
+    /// <summary>Where the channel delivers the connections the supervisor accepted (--balance dispatch).</summary>
+    public DispatchedConnections Dispatched => _dispatched;
 
     /// <summary>Loads the app, builds the web host and starts serving. Any exception here is a boot failure.</summary>
     public async Task<(WebApplication Web, IForkHostApp App, WorkerContext Context)> StartAsync(CancellationToken cancellationToken)
@@ -64,14 +70,23 @@ internal sealed partial class WorkerHost
         // Kestrel calls listen() again on the inherited socket; the same backlog keeps the supervisor's setting.
         builder.WebHost.UseSockets(o => o.Backlog = configuration.Backlog);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
+        builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
+            new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
         builder.Services.AddSingleton<IConnectionListenerFactory>(provider => new DrainableListenerFactory(
             new SocketTransportFactory(provider.GetRequiredService<IOptions<SocketTransportOptions>>(), provider.GetRequiredService<ILoggerFactory>()),
-            _drain));
+            _drain,
+            _dispatched,
+            provider.GetRequiredService<SocketConnectionContextFactory>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (ReceivedListener listener in _instructions.Listeners)
-                kestrel.ListenHandle((ulong)listener.Descriptor);
+            {
+                if (listener.Descriptor is int descriptor)
+                    kestrel.ListenHandle((ulong)descriptor);
+                else
+                    kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address));
+            }
         });
 
         app.ConfigureServices(context, builder.Services);

@@ -13,4 +13,5 @@ namespace ForkHost.Channel;
 [JsonSerializable(typeof(HeartbeatMessage))]
 [JsonSerializable(typeof(StopMessage))]
 [JsonSerializable(typeof(BootFailedMessage))]
+[JsonSerializable(typeof(ConnectionMessage))]
 internal sealed partial class ChannelJsonContext : JsonSerializerContext;

@@ -53,6 +53,7 @@ internal static class ChannelMessageCodec
         ChannelMessageType.Heartbeat => ChannelJsonContext.Default.HeartbeatMessage,
         ChannelMessageType.Stop => ChannelJsonContext.Default.StopMessage,
         ChannelMessageType.BootFailed => ChannelJsonContext.Default.BootFailedMessage,
+        ChannelMessageType.Connection => ChannelJsonContext.Default.ConnectionMessage,
         _ => throw new ChannelProtocolException($"Unknown message type {(byte)type}."),
     };
 }

@@ -14,4 +14,6 @@ internal enum ChannelMessageType : byte
     Stop = 5,
     /// <summary>Worker → supervisor, then exit: the worker could not boot, and why.</summary>
     BootFailed = 6,
+    /// <summary>Supervisor → worker, with --balance dispatch: one connection the supervisor accepted, to serve.</summary>
+    Connection = 7,
 }

@@ -37,10 +37,21 @@ internal sealed class ControlChannel : IDisposable
             throw new ArgumentException($"A message can carry at most {ChannelProtocol.MaxDescriptorsPerMessage} descriptors; {count} were given.", nameof(descriptors));
 
         lock (_sendLock)
-            SendFrame(frame, descriptors ?? [], count);
+            SendFrame(frame, descriptors ?? [], count, Interop.Libc.MSG_NOSIGNAL);
     }
 
-    private unsafe void SendFrame(byte[] frame, IReadOnlyList<int> descriptors, int count)
+    /// <summary>
+    /// Sends without blocking: false when the peer's receive queue is full (a worker that is not reading), so that the
+    /// caller can offer the message elsewhere instead of waiting on it.
+    /// </summary>
+    public bool TrySend(ChannelMessage message, IReadOnlyList<int> descriptors)
+    {
+        byte[] frame = ChannelMessageCodec.Encode(message);
+        lock (_sendLock)
+            return SendFrame(frame, descriptors, descriptors.Count, Interop.Libc.MSG_NOSIGNAL | Interop.Libc.MSG_DONTWAIT);
+    }
+
+    private unsafe bool SendFrame(byte[] frame, IReadOnlyList<int> descriptors, int count, int flags)
     {
         int controlLength = count == 0 ? 0 : Interop.Libc.ControlMessageSpace(count * sizeof(int));
         byte* control = stackalloc byte[Math.Max(controlLength, 1)];
@@ -68,12 +79,14 @@ internal sealed class ControlChannel : IDisposable
             };
             while (true)
             {
-                nint sent = Interop.Libc.SendMsg(Descriptor, &message, Interop.Libc.MSG_NOSIGNAL);
+                nint sent = Interop.Libc.SendMsg(Descriptor, &message, flags);
                 if (sent >= 0)
-                    return;
+                    return true;
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Interop.Libc.EINTR)
                     continue;
+                if (errno == Interop.Libc.EAGAIN && (flags & Interop.Libc.MSG_DONTWAIT) != 0)
+                    return false;
                 if (errno is 32 /* EPIPE */ or 104 /* ECONNRESET */ or 107 /* ENOTCONN */)
                     throw new ChannelClosedException();
                 FileDescriptors.ThrowIfFailed(sent, "sendmsg");
@@ -129,7 +142,12 @@ internal sealed class ControlChannel : IDisposable
                 throw new ChannelProtocolException($"Message carried more than {ChannelProtocol.MaxDescriptorsPerMessage} descriptors.");
 
             ChannelMessage decoded = ChannelMessageCodec.Decode(buffer.AsSpan(0, (int)received));
-            int expected = decoded is HandlesMessage handles ? handles.Handles.Count : 0;
+            int expected = decoded switch
+            {
+                HandlesMessage handles => handles.Handles.Count(h => h.Kind != HandleKind.DispatchedListener),
+                ConnectionMessage => 1,
+                _ => 0,
+            };
             if (descriptors.Count != expected)
                 throw new ChannelProtocolException($"{decoded.Type} message came with {descriptors.Count} descriptors; it describes {expected}.");
             return new ReceivedMessage(decoded, descriptors);

@@ -48,6 +48,10 @@ internal static class EventIds
     public const int ControlConnectionFailed = 1203;
     public const int ControlAcceptFailed = 1204;
 
+    // Supervisor: --balance dispatch (the supervisor accepts and hands connections to workers).
+    public const int DispatchAcceptFailed = 1300;
+    public const int DispatchDropped = 1301;
+
     // Worker.
     public const int WorkerStopping = 2002;
     public const int WorkerStopped = 2003;

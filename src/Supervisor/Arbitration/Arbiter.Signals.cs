@@ -162,6 +162,13 @@ internal sealed partial class Arbiter
         // After a handover the service goes on, in the successor: systemd must not hear that it stops.
         if (!_handedOver)
             _notifier.Stopping($"Stopping ({mode.ToString().ToLowerInvariant()}): {serving} workers");
+        if (_dispatcher is not null)
+        {
+            // Clients not yet accepted stay in the backlog, as with the workers' own accept loops; a successor
+            // (SIGUSR2) accepts them from the same socket.
+            _ = _dispatcher.StopAcceptingAsync().AsTask();
+            PublishDispatchTargets();
+        }
         foreach (WorkerProcess worker in _workers)
             Stop(worker, mode == ShutdownMode.Graceful, grace);
     }
@@ -172,11 +179,13 @@ internal sealed partial class Arbiter
     /// </summary>
     private void Stop(WorkerProcess worker, bool graceful, TimeSpan grace)
     {
-        bool told = worker.State == WorkerState.Ready
-            && worker.TrySend(new StopMessage(graceful, (int)grace.TotalMilliseconds));
+        bool ready = worker.State == WorkerState.Ready;
+        worker.State = WorkerState.Stopping;
+        // With --balance dispatch the worker must get no connection after its Stop message, which it reads last.
+        PublishDispatchTargets();
+        bool told = ready && worker.TrySend(new StopMessage(graceful, (int)grace.TotalMilliseconds));
         if (!told)
             worker.Signal(graceful ? Interop.Libc.SIGTERM : 2 /* SIGINT */);
-        worker.State = WorkerState.Stopping;
         worker.KillAt = Math.Min(worker.KillAt, Now + (long)grace.TotalMilliseconds);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ForkHost.Channel;
+using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
@@ -98,11 +99,12 @@ internal sealed partial class Arbiter
             App.WorkerIdentity?.UserId,
             App.WorkerIdentity?.GroupId);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(worker.Slot);
+        bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners
-            .Select(l => new HandleDescription(HandleKind.Listener, Address: l.Address))
+            .Select(l => new HandleDescription(dispatched ? HandleKind.DispatchedListener : HandleKind.Listener, Address: l.Address))
             .Concat(inherited.Select(h => h.Description))
             .ToList();
-        var descriptors = listeners.Select(l => l.Descriptor).Concat(inherited.Select(h => h.Descriptor)).ToList();
+        var descriptors = (dispatched ? [] : listeners.Select(l => l.Descriptor)).Concat(inherited.Select(h => h.Descriptor)).ToList();
         try
         {
             worker.Channel.Send(new HelloMessage(worker.Slot, worker.Generation, Environment.ProcessId, configuration));
@@ -221,6 +223,8 @@ internal sealed partial class Arbiter
     {
         if (!_workers.Remove(worker))
             return;
+        // The dispatcher must let go of the channel before its descriptor is closed (and its number reused).
+        PublishDispatchTargets();
         worker.ReleaseChannel();
         int exitCode = worker.Process.ExitCode;
         string how = DescribeExit(exitCode);

@@ -26,6 +26,7 @@ internal sealed partial class Arbiter
     internal static readonly TimeSpan QuickStopGrace = TimeSpan.FromSeconds(1);
 
     private readonly SlotListeners _listeners;
+    private readonly ConnectionDispatcher? _dispatcher;
     private readonly WorkerSpawner _spawner;
     private readonly SystemdNotifier _notifier;
     private readonly Func<Task<RunConfiguration?>> _reload;
@@ -54,9 +55,11 @@ internal sealed partial class Arbiter
     /// <param name="startSuccessor">Starts a new supervisor that inherits the listeners, for SIGUSR2.</param>
     /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
     /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
-    public Arbiter(RunConfiguration configuration, SlotListeners listeners, WorkerSpawner spawner, SystemdNotifier notifier,
+    /// <param name="dispatcher">With --balance dispatch: the supervisor's accept loops, told which workers take connections.</param>
+    public Arbiter(RunConfiguration configuration, SlotListeners listeners, ConnectionDispatcher? dispatcher, WorkerSpawner spawner, SystemdNotifier notifier,
         Func<Task<RunConfiguration?>> reload, Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, ILogger<Arbiter> logger)
     {
+        _dispatcher = dispatcher;
         _startSuccessor = startSuccessor;
         _predecessor = predecessor;
         _reopenLogs = reopenLogs;
@@ -94,6 +97,7 @@ internal sealed partial class Arbiter
             while (_events.Reader.TryRead(out next!));
 
             KillUnresponsive();
+            PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
             if (_shutdown is null)
                 await ConvergeAsync();
@@ -129,6 +133,12 @@ internal sealed partial class Arbiter
                 break;
         }
     }
+
+    /// <summary>With --balance dispatch: connections go to the ready workers, in slot order, and to no other.</summary>
+    private void PublishDispatchTargets() =>
+        _dispatcher?.SetTargets(_shutdown is not null
+            ? []
+            : _workers.Where(w => w.State == WorkerState.Ready).OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Channel).ToList());
 
     /// <summary>Stops serving: halts with <paramref name="exitCode"/> once every worker is gone.</summary>
     private void Halt(int exitCode, string reason)

@@ -19,7 +19,7 @@ internal sealed class ForkHostOptions
     /// <summary>Addresses to listen on: <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or <c>unix:/path</c>. Default: 127.0.0.1:8000.</summary>
     public List<string> Bind { get; set; } = [];
 
-    /// <summary>How connections are spread over workers: shared (one socket per address) or reuseport (one per worker slot). Default shared.</summary>
+    /// <summary>How connections are spread over workers: shared (one socket per address), reuseport (one per worker slot) or dispatch (the supervisor accepts and deals connections out in turn). Default shared.</summary>
     public BalanceMode Balance { get; set; } = BalanceMode.Shared;
 
     /// <summary>Listen backlog, applied by the supervisor and by each worker's Kestrel alike. Default 512 (Kestrel's).</summary>

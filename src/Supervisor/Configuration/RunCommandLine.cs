@@ -14,7 +14,7 @@ internal static class RunCommandLine
         new("app", "App", CommandLineOptionKind.Value, "PATH[:TYPE]", "The app assembly, and the type implementing IForkHostApp if it has several. Required."),
         new("workers", "Workers", CommandLineOptionKind.Value, "N", "Number of worker processes. Default: number of CPUs."),
         new("bind", "Bind", CommandLineOptionKind.List, "ADDRESS", "HOST:PORT, [IPv6]:PORT or unix:/path; repeatable. Port 0 picks a free port. Default 127.0.0.1:8000."),
-        new("balance", "Balance", CommandLineOptionKind.Value, "shared|reuseport", "One listening socket shared by all workers, or one SO_REUSEPORT socket per worker slot (even keep-alive spread). Default shared."),
+        new("balance", "Balance", CommandLineOptionKind.Value, "shared|reuseport|dispatch", "shared: one listening socket all workers accept on; reuseport: one SO_REUSEPORT socket per worker slot (the kernel spreads by hash); dispatch: the supervisor accepts and hands connections to the workers in turn (even keep-alive spread). Default shared."),
         new("backlog", "Backlog", CommandLineOptionKind.Value, "N", "Listen backlog (supervisor and workers alike). Default 512."),
         new("unix-socket-mode", "UnixSocketMode", CommandLineOptionKind.Value, "OCTAL", "Permissions of unix: socket files. Default 660."),
         new("timeout", "Timeout", CommandLineOptionKind.Value, "SECONDS", "Kill and replace a worker silent for this long. Default 30."),

@@ -5,7 +5,8 @@ using ForkHost.Supervisor.Configuration;
 namespace ForkHost.Supervisor.Listeners;
 
 /// <summary>
-/// The listening sockets each worker slot serves on. Shared mode: every slot gets the same sockets. ReusePort mode:
+/// The listening sockets each worker slot serves on. Shared and dispatch modes: every slot gets the same sockets (in
+/// dispatch mode only their addresses: the supervisor accepts). ReusePort mode:
 /// each TCP address gets one SO_REUSEPORT socket per slot, bound to the same port; the supervisor holds them all, so
 /// connections the kernel routes to a slot wait in its backlog while that slot's worker restarts or reloads.
 /// A slot's sockets are closed only when the slot itself goes (TTOU); connections queued on them at that moment are
@@ -31,7 +32,7 @@ internal sealed class SlotListeners : IDisposable
 
     public IReadOnlyList<Listener> ForSlot(int slot)
     {
-        if (Mode == BalanceMode.Shared || slot == 1)
+        if (Mode != BalanceMode.ReusePort || slot == 1)
             return _primary;
         if (!_extraBySlot.TryGetValue(slot, out List<Listener>? extra))
             _extraBySlot[slot] = extra = _primary.Select(l => l.TcpEndPoint is null ? null : BindSibling(l)).OfType<Listener>().ToList();

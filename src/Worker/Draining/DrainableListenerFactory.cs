@@ -1,11 +1,23 @@
 using System.Net;
+using ForkHost.Worker.Dispatching;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace ForkHost.Worker.Draining;
 
-/// <summary>Wraps Kestrel's socket transport so that the worker can stop accepting without stopping the server.</summary>
-internal sealed class DrainableListenerFactory(IConnectionListenerFactory inner, ConnectionDrain drain) : IConnectionListenerFactory
+/// <summary>
+/// Kestrel's only transport in a worker: its socket transport for the listening sockets the supervisor sent, wrapped
+/// so that the worker can stop accepting without stopping the server; and, for addresses the supervisor accepts on
+/// itself (--balance dispatch), a listener fed by the channel.
+/// </summary>
+internal sealed class DrainableListenerFactory(
+    IConnectionListenerFactory sockets,
+    ConnectionDrain drain,
+    DispatchedConnections dispatched,
+    SocketConnectionContextFactory contexts) : IConnectionListenerFactory
 {
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-        new DrainableListener(await inner.BindAsync(endpoint, cancellationToken), drain);
+        endpoint is DispatchedEndPoint address
+            ? new DispatchedListener(address, dispatched.For(address.Listener), dispatched, contexts, drain)
+            : new DrainableListener(await sockets.BindAsync(endpoint, cancellationToken), drain);
 }

@@ -37,6 +37,53 @@ public sealed class ControlChannelTests
     }
 
     [Fact]
+    public void A_connection_message_needs_exactly_one_descriptor_and_a_dispatched_listener_none()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = supervisor;
+        using var __ = worker;
+        (ControlChannel connectionA, ControlChannel connectionB) = ControlChannel.CreatePair();
+        using var ___ = connectionA;
+        using var ____ = connectionB;
+
+        Assert.True(supervisor.TrySend(new ConnectionMessage(0), [connectionA.Descriptor]));
+        ReceivedMessage received = worker.Receive();
+        Assert.Equal(0, Assert.IsType<ConnectionMessage>(received.Message).Listener);
+        FileDescriptors.CloseAll(received.Descriptors);
+
+        supervisor.Send(new ConnectionMessage(0));
+        Assert.Contains("came with 0 descriptors; it describes 1", Assert.Throws<ChannelProtocolException>(() => worker.Receive()).Message);
+
+        // A dispatched listener is only an address: the Handles message carries descriptors for the other handles alone.
+        supervisor.Send(new HandlesMessage([
+            new HandleDescription(HandleKind.DispatchedListener, Address: "http://127.0.0.1:1"),
+            new HandleDescription(HandleKind.InheritedConnection, LocalEndPoint: "a", RemoteEndPoint: "b")]), [connectionA.Descriptor]);
+        received = worker.Receive();
+        Assert.Single(received.Descriptors);
+        FileDescriptors.CloseAll(received.Descriptors);
+    }
+
+    [Fact]
+    public void A_non_blocking_send_reports_a_peer_that_does_not_read_instead_of_waiting_for_it()
+    {
+        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
+        using var _ = supervisor;
+        using var __ = worker;
+        (ControlChannel connectionA, ControlChannel connectionB) = ControlChannel.CreatePair();
+        using var ___ = connectionA;
+        using var ____ = connectionB;
+
+        int sent = 0;
+        while (supervisor.TrySend(new ConnectionMessage(0), [connectionA.Descriptor]))
+            Assert.True(++sent < 100_000, "the peer's queue never filled");
+        Assert.True(sent > 0);
+
+        // Once the peer reads, there is room again.
+        FileDescriptors.CloseAll(worker.Receive().Descriptors);
+        Assert.True(supervisor.TrySend(new ConnectionMessage(0), [connectionA.Descriptor]));
+    }
+
+    [Fact]
     public void Garbage_from_a_fake_peer_is_rejected_and_its_descriptors_are_closed()
     {
         (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();

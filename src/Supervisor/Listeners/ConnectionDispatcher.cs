@@ -1,0 +1,184 @@
+using System.Net.Sockets;
+using ForkHost.Channel;
+using ForkHost.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace ForkHost.Supervisor.Listeners;
+
+/// <summary>
+/// --balance dispatch: the supervisor accepts every connection itself and hands it to the ready workers in turn
+/// (round-robin, as Node's cluster module does), over each worker's channel with SCM_RIGHTS. Keep-alive connections
+/// then spread evenly whatever the kernel's wake-up order or hash. A worker whose channel queue is full is skipped;
+/// when no worker can take a connection, it waits here and accepting pauses, so further clients wait in the kernel's
+/// backlog as they would without the supervisor in the path.
+/// </summary>
+internal sealed partial class ConnectionDispatcher : IAsyncDisposable
+{
+    /// <summary>Accept errors that concern one connection (or a passing shortage), not the listening socket.</summary>
+    private static readonly HashSet<SocketError> Transient =
+    [
+        SocketError.ConnectionAborted, SocketError.ConnectionReset, SocketError.TooManyOpenSockets, SocketError.NoBufferSpaceAvailable,
+        SocketError.Interrupted, SocketError.TryAgain, SocketError.ProtocolOption,
+    ];
+
+    private readonly IReadOnlyList<Listener> _listeners;
+    private readonly ILogger _logger;
+    private readonly Lock _lock = new();
+    private readonly Queue<(int Listener, Socket Connection)> _waiting = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _acceptLoops = [];
+    private ControlChannel[] _targets = [];
+    private TaskCompletionSource _drained = NewSignal();
+    private int _next;
+
+    public ConnectionDispatcher(IReadOnlyList<Listener> listeners, ILogger logger)
+    {
+        _listeners = listeners;
+        _logger = logger;
+    }
+
+    public void Start()
+    {
+        for (int index = 0; index < _listeners.Count; index++)
+            _acceptLoops.Add(AcceptLoopAsync(index));
+    }
+
+    /// <summary>
+    /// The channels of the workers that may receive connections from now on, in turn. A worker left out receives
+    /// nothing more once this returns, so a Stop message sent after it is the last thing on that worker's channel.
+    /// </summary>
+    public void SetTargets(IReadOnlyList<ControlChannel> targets)
+    {
+        lock (_lock)
+        {
+            if (targets.SequenceEqual(_targets))
+            {
+                if (_waiting.Count > 0)
+                    DispatchWaiting();
+                return;
+            }
+            _targets = [.. targets];
+            DispatchWaiting();
+        }
+    }
+
+    /// <summary>Stops accepting; connections accepted but not yet handed to a worker are closed.</summary>
+    public async ValueTask StopAcceptingAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        _stopping.Cancel();
+        lock (_lock)
+            _drained.TrySetResult();
+        await Task.WhenAll(_acceptLoops);
+        lock (_lock)
+        {
+            if (_waiting.Count > 0)
+                LogDropped(_logger, _waiting.Count);
+            while (_waiting.TryDequeue(out var waiting))
+                waiting.Connection.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAcceptingAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync(int index)
+    {
+        Socket listener = _listeners[index].Socket;
+        CancellationToken stopping = _stopping.Token;
+        while (!stopping.IsCancellationRequested)
+        {
+            Socket connection;
+            try
+            {
+                connection = await listener.AcceptAsync(stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException e) when (Transient.Contains(e.SocketErrorCode))
+            {
+                LogAcceptFailed(_logger, _listeners[index].Address, e.Message);
+                // Out of descriptors: give the workers a moment to close some instead of spinning.
+                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                    await Task.Delay(100, CancellationToken.None);
+                continue;
+            }
+
+            Task drained;
+            lock (_lock)
+            {
+                SetNoDelay(connection);
+                if (_waiting.Count == 0 && TrySendLocked(index, connection))
+                    continue;
+                _waiting.Enqueue((index, connection));
+                if (_drained.Task.IsCompleted)
+                    _drained = NewSignal();
+                drained = _drained.Task;
+            }
+            // Nobody can take it now: leave further clients in the kernel's backlog until a worker can.
+            await drained;
+        }
+    }
+
+    private void DispatchWaiting()
+    {
+        while (_waiting.TryPeek(out var waiting) && TrySendLocked(waiting.Listener, waiting.Connection))
+            _waiting.Dequeue();
+        if (_waiting.Count == 0)
+            _drained.TrySetResult();
+    }
+
+    /// <summary>Offers the connection to each target once, starting after the last one served; closes our copy once sent.</summary>
+    private bool TrySendLocked(int listener, Socket connection)
+    {
+        for (int attempt = 0; attempt < _targets.Length; attempt++)
+        {
+            ControlChannel target = _targets[_next++ % _targets.Length];
+            try
+            {
+                if (!target.TrySend(new ConnectionMessage(listener), [(int)connection.SafeHandle.DangerousGetHandle()]))
+                    continue;
+            }
+            catch (Exception e) when (e is ChannelClosedException or ObjectDisposedException or System.ComponentModel.Win32Exception)
+            {
+                continue;
+            }
+            connection.Dispose();
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>What Kestrel's own accept loop sets on every TCP connection; the option belongs to the socket, so the worker's copy has it.</summary>
+    private static void SetNoDelay(Socket connection)
+    {
+        if (connection.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+            return;
+        try
+        {
+            connection.NoDelay = true;
+        }
+        catch (SocketException)
+        {
+            // Already reset by the client; the worker will see that on its first read.
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    [LoggerMessage(EventId = EventIds.DispatchAcceptFailed, Level = LogLevel.Warning, Message = "Accepting on {Address} failed, trying again: {Error}")]
+    private static partial void LogAcceptFailed(ILogger logger, string address, string error);
+
+    [LoggerMessage(EventId = EventIds.DispatchDropped, Level = LogLevel.Warning, Message = "Closed {Count} accepted connections no worker could take before the stop")]
+    private static partial void LogDropped(ILogger logger, int count);
+}
