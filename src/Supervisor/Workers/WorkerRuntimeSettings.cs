@@ -12,9 +12,6 @@ internal static class WorkerRuntimeSettings
         // Idle thread-pool threads spin before they sleep; with N workers on fewer cores that spinning takes the CPU
         // the other workers, the database and the clients need (the p99 tail under load).
         ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-        // Instrumented tier-1 code is a second JIT'd copy of every hot method, per worker; its gain is not measurable
-        // once warm, its memory is.
-        ["DOTNET_TieredPGO"] = "0",
         // A 4 MiB gen0 budget instead of one sized from the CPU's cache (tens of MiB, in every worker).
         ["DOTNET_GCgen0size"] = "0x400000",
     };
