@@ -3,6 +3,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Hosting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace ForkHost.Logging;
 
@@ -55,8 +56,8 @@ internal static class ForkHostLogging
         if (configuration is not null && configuration.GetSection("Serilog").Exists())
             logger.ReadFrom.Configuration(configuration);
 
-        return format == JsonFormat
-            ? logger.WriteTo.Console(new CompactJsonFormatter())
-            : logger.WriteTo.Console(outputTemplate: TextTemplate, formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        return logger.WriteTo.Sink(new LineAtomicConsoleSink(format == JsonFormat
+            ? new CompactJsonFormatter()
+            : new MessageTemplateTextFormatter(TextTemplate, System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

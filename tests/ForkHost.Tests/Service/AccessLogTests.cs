@@ -23,4 +23,27 @@ public sealed class AccessLogTests
         Assert.Equal(1, request.Int("WorkerId"));
         Assert.DoesNotContain("hunter2", forkhost.Stdout);
     }
+
+    [Fact]
+    public async Task Lines_from_the_supervisor_and_many_busy_workers_never_interleave_on_the_shared_output()
+    {
+        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "4", "--bind", "127.0.0.1:0", "--access-log");
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+
+        // Four workers logging every request while the supervisor logs a scale-up, a scale-down and a reload.
+        await using (var load = ContinuousLoad.Start(new Uri(address, "/whoami?padding=" + new string('x', 300)), clients: 8))
+        {
+            forkhost.Signal(21 /* SIGTTIN */);
+            forkhost.Signal(22 /* SIGTTOU */);
+            forkhost.Signal(1 /* SIGHUP */);
+            await forkhost.WaitForEventAsync(EventIds.Reloaded, timeout: TimeSpan.FromSeconds(30));
+            await load.StopAsync();
+            Assert.True(load.Answered > 200, $"only {load.Answered} requests answered");
+        }
+
+        string[] lines = forkhost.Stdout.Split('\n');
+        Assert.True(forkhost.EventsWithId(EventIds.AccessLog).Count > 200);
+        Assert.All(lines, line => System.Text.Json.JsonDocument.Parse(line).Dispose());
+    }
 }

@@ -59,25 +59,12 @@ public sealed class ReloadTests(MySqlServerFixture mySql)
             }
         })).ToList();
 
-        int unacknowledged = 0;
         for (int reload = 1; reload <= 5; reload++)
         {
             await Task.Delay(300);
             forkhost.Signal(1 /* SIGHUP */);
-            // A SIGHUP the supervisor never logged was seen twice on a loaded machine (cause not found yet, see the
-            // closing note of that session): send it again rather than wait out the timeout, and say so.
-            try
-            {
-                await forkhost.WaitForEventAsync(EventIds.Reloading, count: reload, timeout: TimeSpan.FromSeconds(5));
-            }
-            catch (TimeoutException)
-            {
-                unacknowledged++;
-                forkhost.Signal(1 /* SIGHUP */);
-            }
             await forkhost.WaitForEventAsync(EventIds.Reloaded, count: reload, timeout: TimeSpan.FromSeconds(30));
         }
-        Console.WriteLine($"SIGHUPs sent again after no acknowledgement: {unacknowledged}");
         await Task.Delay(300);
         stop.Cancel();
         await Task.WhenAll(load);
