@@ -104,18 +104,46 @@ public sealed class DispatchTests
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await _stream.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {_host}\r\n\r\n"), timeout.Token);
-            string response = "";
+            string head = await ReadUntilAsync("\r\n\r\n", timeout.Token);
+            Assert.StartsWith("HTTP/1.1 200", head, StringComparison.Ordinal);
+            Assert.DoesNotContain("Connection: close", head, StringComparison.OrdinalIgnoreCase);
+            // The whole response must be consumed, or the next one would start with its rest.
+            string body = head.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)
+                ? await ReadUntilAsync("\r\n0\r\n\r\n", timeout.Token)
+                : await ReadExactlyAsync(int.Parse(head.Split("\r\n").Single(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..], CultureInfo.InvariantCulture), timeout.Token);
+            int start = body.IndexOf("pid ", StringComparison.Ordinal) + 4;
+            return int.Parse(body[start..body.IndexOf(')', start)], CultureInfo.InvariantCulture);
+        }
+
+        private readonly StringBuilder _pending = new();
+
+        private async Task<string> ReadUntilAsync(string end, CancellationToken cancellationToken)
+        {
             var buffer = new byte[4096];
-            while (!response.Contains(")\n", StringComparison.Ordinal))
+            while (_pending.ToString().IndexOf(end, StringComparison.Ordinal) is var at && at < 0)
             {
-                int read = await _stream.ReadAsync(buffer, timeout.Token);
-                Assert.True(read > 0, $"the connection closed after: {response}");
-                response += Encoding.ASCII.GetString(buffer, 0, read);
+                int read = await _stream.ReadAsync(buffer, cancellationToken);
+                Assert.True(read > 0, $"the connection closed after: {_pending}");
+                _pending.Append(Encoding.ASCII.GetString(buffer, 0, read));
             }
-            Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
-            Assert.DoesNotContain("Connection: close", response, StringComparison.OrdinalIgnoreCase);
-            int start = response.IndexOf("pid ", StringComparison.Ordinal) + 4;
-            return int.Parse(response[start..response.IndexOf(')', start)], CultureInfo.InvariantCulture);
+            string text = _pending.ToString();
+            int stop = text.IndexOf(end, StringComparison.Ordinal) + end.Length;
+            _pending.Remove(0, stop);
+            return text[..stop];
+        }
+
+        private async Task<string> ReadExactlyAsync(int length, CancellationToken cancellationToken)
+        {
+            var buffer = new byte[4096];
+            while (_pending.Length < length)
+            {
+                int read = await _stream.ReadAsync(buffer, cancellationToken);
+                Assert.True(read > 0, $"the connection closed after: {_pending}");
+                _pending.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+            string text = _pending.ToString(0, length);
+            _pending.Remove(0, length);
+            return text;
         }
 
         public void Dispose() => _client.Dispose();
