@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 SCENARIOS = [("db_keepalive", "DB, keep-alive"), ("db_close", "DB, Connection: close"),
              ("plain_keepalive", "plain, keep-alive"), ("plain_close", "plain, Connection: close")]
 SHORT = {"forkhost-2": "ForkHost\n2 workers", "forkhost-4": "ForkHost\n4 workers",
-         "forkhost-4-reuseport": "ForkHost 4\nreuseport", "plain-kestrel": "plain\nKestrel",
+         "forkhost-4-reuseport": "ForkHost 4\nreuseport", "forkhost-4-dispatch": "ForkHost 4\ndispatch", "plain-kestrel": "plain\nKestrel",
          "gunicorn-4": "gunicorn\n4 sync", "uwsgi-4": "uWSGI\n4 proc."}
 
 

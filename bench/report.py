@@ -12,6 +12,7 @@ SERVERS = [  # (directory, label)
     ("forkhost-2", "ForkHost, 2 workers"),
     ("forkhost-4", "ForkHost, 4 workers"),
     ("forkhost-4-reuseport", "ForkHost, 4 workers, --balance reuseport"),
+    ("forkhost-4-dispatch", "ForkHost, 4 workers, --balance dispatch"),
     ("plain-kestrel", "plain Kestrel, 1 process"),
     ("gunicorn-4", "gunicorn --preload, 4 sync workers"),
     ("uwsgi-4", "uWSGI, master + 4 processes"),
@@ -191,7 +192,7 @@ def build(data, results):
     w("| | ÷ plain Kestrel | ÷ gunicorn | ÷ uWSGI | ÷ the database alone |")
     w("| --- | ---: | ---: | ---: | ---: |")
     ceiling = data.get("db-ceiling", {}).get("db_keepalive", {}).get("rps")
-    for name, label in SERVERS[:3]:
+    for name, label in [s for s in SERVERS if s[0].startswith("forkhost-")]:
         for key, mode in (("db_keepalive", "keep-alive"), ("db_close", "Connection: close")):
             if rps(name, key) is None:
                 continue
@@ -250,15 +251,14 @@ def build(data, results):
         row("start → 4 workers answering ≤ uWSGI's", sa / sb, 1.0, False, f"{sa:.2f} s vs {sb:.2f} s ({sa / sb:.2f}×)")
         pa, pb = mean(m["pss_mib"] for m in workers(fh)), mean(m["pss_mib"] for m in workers(uw))
         row("worker PSS after load ≤ 1.5 × uWSGI's", pa / pb, 1.5, False, f"{pa:.1f} MiB vs {pb:.1f} MiB ({pa / pb:.2f}×)")
-    balanced = data.get("forkhost-4-reuseport", {})
-    if "spread_keepalive" in balanced:
-        ratio = spread(balanced, "spread_keepalive")
-        row("keep-alive spread, balanced mode, max/min ≤ 1.5", ratio, 1.5, False,
-            "∞ (a worker got none)" if ratio == float("inf") else fmt(ratio, "{:.2f}"))
-    else:
-        shared = spread(fh, "spread_keepalive")
-        w(f"| keep-alive spread, balanced mode, max/min ≤ 1.5 | not available in this build (no `--balance`); "
-          f"shared-socket mode: {'∞ (a worker got none)' if shared == float('inf') else fmt(shared, '{:.2f}')} | not measured |")
+    for mode in ("dispatch", "reuseport"):
+        balanced = data.get(f"forkhost-4-{mode}", {})
+        if "spread_keepalive" in balanced:
+            ratio = spread(balanced, "spread_keepalive")
+            row(f"keep-alive spread, balanced mode (`--balance {mode}`), max/min ≤ 1.5", ratio, 1.5, False,
+                "∞ (a worker got none)" if ratio == float("inf") else fmt(ratio, "{:.2f}"))
+        else:
+            w(f"| keep-alive spread, balanced mode (`--balance {mode}`), max/min ≤ 1.5 | not in this run | not measured |")
     w("")
     return "\n".join(out)
 

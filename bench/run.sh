@@ -10,7 +10,7 @@
 # load on /echo before measuring, recorded per second, default 10),
 # BENCH_OUT (results directory, default bench/results/latest), BENCH_WORKER_ENV ("VAR=value ..." for the .NET
 # processes), BENCH_ONLY (space-separated server names to run, default all; "none" for none), BENCH_NO_DOCS=1 (do
-# not touch docs/), BENCH_ROUNDS (3) and BENCH_INTERLEAVE ("forkhost-4 plain-kestrel uwsgi-4"): the interleaved
+# not touch docs/), BENCH_ROUNDS (5) and BENCH_INTERLEAVE ("forkhost-4 plain-kestrel uwsgi-4"): the interleaved
 # rounds the targets use, see lib/interleaved.sh.
 set -euo pipefail
 
@@ -33,19 +33,6 @@ source "$BENCH_ROOT/bench/lib/measure.sh"
 # shellcheck source=lib/interleaved.sh
 source "$BENCH_ROOT/bench/lib/interleaved.sh"
 
-DB_PID=
-cleanup() {
-  local status=$?
-  trap - EXIT INT TERM
-  stop_all_groups
-  # The MariaDB helper stops its server on EOF of its stdin or on TERM; give it both, then wait for it.
-  if [[ -n $DB_PID ]]; then
-    exec 9>&- 2>/dev/null || true
-    kill -TERM "$DB_PID" 2>/dev/null || true
-    timeout 15 tail --pid="$DB_PID" -f /dev/null 2>/dev/null || kill -KILL "$DB_PID" 2>/dev/null || true
-  fi
-  exit "$status"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -66,15 +53,7 @@ rm -rf "$BENCH_OUT"
 mkdir -p "$BENCH_OUT/logs"
 
 # --- one throwaway MariaDB for the whole run -----------------------------------------------------------------------
-# `forkhost mysql-server` prints one JSON line and keeps the server until its stdin reaches EOF (or TERM): fd 9 is
-# our end of that pipe, closed in cleanup.
-log "starting a throwaway MariaDB"
-exec 9> >(exec "$BENCH_BIN/forkhost" mysql-server >"$BENCH_OUT/db.json" 2>"$BENCH_OUT/logs/mysql-server.log")
-DB_PID=$!
-for ((i = 0; i < 600; i++)); do [[ -s $BENCH_OUT/db.json ]] && break; sleep 0.1; done
-[[ -s $BENCH_OUT/db.json ]] || die "the MariaDB helper did not report a server: $(tail -n 5 "$BENCH_OUT/logs/mysql-server.log")"
-BENCH_DB=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connectionString"])' "$BENCH_OUT/db.json")
-log "database: $BENCH_DB"
+start_database "$BENCH_BIN" "$BENCH_OUT"
 
 # --- the machine and the versions, for the record ------------------------------------------------------------------
 BENCH_DB=$BENCH_DB /usr/bin/python3 "$BENCH_ROOT/bench/lib/versions.py" "$BENCH_BIN" >"$BENCH_OUT/machine.json"
@@ -102,19 +81,16 @@ run_one() {
 
 run_one forkhost-2 start_forkhost 2
 run_one forkhost-4 start_forkhost 4
-if "$BENCH_BIN/forkhost" run --help | grep -q -- '--balance'; then
-  run_one forkhost-4-reuseport start_forkhost 4 --balance reuseport
-else
-  log "forkhost-4-reuseport: this build has no --balance option; balanced mode not measured"
-  mkdir -p "$BENCH_OUT/forkhost-4-reuseport"
-  echo '{"available":false}' >"$BENCH_OUT/forkhost-4-reuseport/unavailable.json"
-fi
+run_one forkhost-4-reuseport start_forkhost 4 --balance reuseport
+run_one forkhost-4-dispatch start_forkhost 4 --balance dispatch
 run_one plain-kestrel start_plain_kestrel
 run_one gunicorn-4 start_gunicorn 4
 run_one uwsgi-4 start_uwsgi 4
 
 # --- the target comparisons again, interleaved (see lib/interleaved.sh) --------------------------------------------
-BENCH_ROUNDS=${BENCH_ROUNDS:-3}
+# Five rounds of the three servers the targets compare. What ForkHost's worker runtime settings do on their own is an
+# A/B of its own (docs/benchmarks.md): BENCH_INTERLEAVE="forkhost-4 forkhost-4@DOTNET_GCgen0size=0 ..." for example.
+BENCH_ROUNDS=${BENCH_ROUNDS:-5}
 BENCH_INTERLEAVE=${BENCH_INTERLEAVE:-forkhost-4 plain-kestrel uwsgi-4}
 if ((BENCH_ROUNDS > 0)) && [[ -n $BENCH_INTERLEAVE ]]; then
   # shellcheck disable=SC2086  # a list of specs on purpose

@@ -69,3 +69,36 @@ wait_for_log() {
   done
   return 1
 }
+
+# One throwaway MariaDB for a whole script: `forkhost mysql-server` prints one JSON line and keeps the server until its
+# stdin reaches EOF (or TERM); fd 9 is our end of that pipe. Sets DB_PID and BENCH_DB (the connection string).
+# Usage: start_database FORKHOST_BINARY_DIRECTORY OUT_DIRECTORY
+DB_PID=
+start_database() {
+  local bin=$1 out=$2 i
+  log "starting a throwaway MariaDB"
+  exec 9> >(exec "$bin/forkhost" mysql-server >"$out/db.json" 2>"$out/logs/mysql-server.log")
+  DB_PID=$!
+  for ((i = 0; i < 600; i++)); do [[ -s $out/db.json ]] && break; sleep 0.1; done
+  [[ -s $out/db.json ]] || die "the MariaDB helper did not report a server: $(tail -n 5 "$out/logs/mysql-server.log")"
+  BENCH_DB=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["connectionString"])' "$out/db.json")
+  log "database: $BENCH_DB"
+}
+
+# Directories the cleanup removes.
+BENCH_TEMPORARY_DIRECTORIES=()
+
+# Every server group, then the database: the helper stops its server on EOF of its stdin or on TERM; give it both,
+# then wait for it. For the EXIT trap, with the exit status preserved.
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  stop_all_groups
+  if [[ -n $DB_PID ]]; then
+    exec 9>&- 2>/dev/null || true
+    kill -TERM "$DB_PID" 2>/dev/null || true
+    timeout 15 tail --pid="$DB_PID" -f /dev/null 2>/dev/null || kill -KILL "$DB_PID" 2>/dev/null || true
+  fi
+  ((${#BENCH_TEMPORARY_DIRECTORIES[@]} == 0)) || rm -rf "${BENCH_TEMPORARY_DIRECTORIES[@]}"
+  exit "$status"
+}

@@ -12,6 +12,9 @@ start_spec() {
   local BENCH_WORKER_ENV="${BENCH_WORKER_ENV:-} ${env//,/ }"
   local label=${spec//[^A-Za-z0-9._=-]/_}
   case $base in
+    forkhost-[0-9]*-reuseport | forkhost-[0-9]*-dispatch)
+      local rest=${base#forkhost-}
+      start_forkhost "interleaved-$label" "${rest%%-*}" --balance "${rest#*-}" ;;
     forkhost-[0-9]*) start_forkhost "interleaved-$label" "${base#forkhost-}" ;;
     plain-kestrel) start_plain_kestrel "interleaved-$label" ;;
     gunicorn-[0-9]*) start_gunicorn "interleaved-$label" "${base#gunicorn-}" ;;
