@@ -51,8 +51,10 @@ public sealed class SystemdTests
         Assert.InRange(fed, 3, 8);
     }
 
-    [Fact]
-    public async Task Socket_activation_serves_on_the_socket_systemd_hands_in()
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("dispatch")]
+    public async Task Socket_activation_serves_on_the_socket_systemd_hands_in(string balance)
     {
         int port = FreePort();
         var startInfo = new System.Diagnostics.ProcessStartInfo("systemd-socket-activate")
@@ -60,7 +62,7 @@ public sealed class SystemdTests
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        foreach (string argument in (string[])["-l", $"127.0.0.1:{port}", "--fdname=web", RepositoryPaths.Supervisor, "run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:1", "--log-format", "json"])
+        foreach (string argument in (string[])["-l", $"127.0.0.1:{port}", "--fdname=web", RepositoryPaths.Supervisor, "run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:1", "--balance", balance, "--log-format", "json"])
             startInfo.ArgumentList.Add(argument);
         using var activator = System.Diagnostics.Process.Start(startInfo)!;
         Task<string> output = activator.StandardOutput.ReadToEndAsync();
@@ -74,8 +76,11 @@ public sealed class SystemdTests
             Assert.Equal(activator.Id, who.LoadedBy);
 
             // The supervisor serves on the inherited socket and bound nothing of its own (not even --bind's port 1).
+            // With --balance dispatch the supervisor accepts on it and the workers do not hold it at all.
             long inherited = Assert.Single(ProcessTable.ListeningInodes(port));
-            Assert.Contains(inherited, ProcessTable.SocketInodes(who.Pid));
+            Assert.Contains(inherited, ProcessTable.SocketInodes(balance == "dispatch" ? activator.Id : who.Pid));
+            if (balance == "dispatch")
+                Assert.DoesNotContain(inherited, ProcessTable.SocketInodes(who.Pid));
             Assert.Empty(ProcessTable.ListeningInodes(1));
         }
         finally

@@ -133,14 +133,18 @@ public sealed class ServingTests
         Assert.Equal(hung.Int("WorkerId"), forkhost.EventsWithId(EventIds.WorkerSpawned).Last().Int("WorkerId"));
     }
 
-    [Fact]
-    public async Task Serves_on_a_unix_socket_replacing_a_stale_socket_file_and_removing_it_on_exit()
+    [Theory]
+    [InlineData("shared")]
+    [InlineData("dispatch")]
+    public async Task Serves_on_a_unix_socket_replacing_a_stale_socket_file_and_removing_it_on_exit(string balance)
     {
         string path = Path.Combine(Path.GetTempPath(), $"forkhost-test-{Guid.NewGuid():N}.sock");
         LeaveStaleSocketFile(path);
         Assert.True(Path.Exists(path));
 
-        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", $"unix:{path}", "--unix-socket-mode", "600");
+        // A TCP listener first, so that in dispatch mode the unix socket's connections carry listener index 1.
+        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--bind", $"unix:{path}",
+            "--unix-socket-mode", "600", "--balance", balance);
         await forkhost.WaitForAllReadyAsync();
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
 
@@ -155,6 +159,8 @@ public sealed class ServingTests
         });
         string body = await client.GetStringAsync("http://forkhost/");
         Assert.StartsWith("Hello from worker", body);
+        using HttpClient tcp = Http.CreateClient();
+        Assert.StartsWith("Hello from worker", await tcp.GetStringAsync(await forkhost.WaitForHttpAddressAsync()));
 
         forkhost.Signal(Interop.Libc.SIGTERM);
         Assert.Equal(0, await forkhost.WaitForExitAsync());
