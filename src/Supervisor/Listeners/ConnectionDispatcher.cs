@@ -14,13 +14,6 @@ namespace ForkHost.Supervisor.Listeners;
 /// </summary>
 internal sealed partial class ConnectionDispatcher : IAsyncDisposable
 {
-    /// <summary>Accept errors that concern one connection (or a passing shortage), not the listening socket.</summary>
-    private static readonly HashSet<SocketError> Transient =
-    [
-        SocketError.ConnectionAborted, SocketError.ConnectionReset, SocketError.TooManyOpenSockets, SocketError.NoBufferSpaceAvailable,
-        SocketError.Interrupted, SocketError.TryAgain, SocketError.ProtocolOption,
-    ];
-
     private readonly IReadOnlyList<Listener> _listeners;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
@@ -105,12 +98,14 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
             {
                 break;
             }
-            catch (SocketException e) when (Transient.Contains(e.SocketErrorCode))
+            catch (SocketException e)
             {
+                // accept(2) fails for one connection (ECONNABORTED, a network error Linux passes on) or for a passing
+                // shortage (EMFILE, ENOBUFS); a supervisor that stopped accepting would serve nothing, so it retries,
+                // pausing longer when out of descriptors so that the workers can close some.
                 LogAcceptFailed(_logger, _listeners[index].Address, e.Message);
-                // Out of descriptors: give the workers a moment to close some instead of spinning.
-                if (e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                    await Task.Delay(100, CancellationToken.None);
+                bool shortage = e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable;
+                await Task.Delay(shortage ? 100 : 10, CancellationToken.None);
                 continue;
             }
 

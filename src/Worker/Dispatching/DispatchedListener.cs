@@ -29,7 +29,18 @@ internal sealed class DispatchedListener(
         {
             if (queue.TryRead(out Socket? socket))
             {
-                ConnectionContext connection = contexts.Create(socket);
+                ConnectionContext connection;
+                try
+                {
+                    connection = contexts.Create(socket);
+                }
+                catch (SocketException)
+                {
+                    // Reset by the client before we got to it (its addresses cannot be read). An exception here would
+                    // end Kestrel's accept loop for this address, so the connection is dropped and the loop goes on.
+                    connections.Abandon(socket);
+                    continue;
+                }
                 // Counted as open on arrival (DispatchedConnections); counted as closed when Kestrel is done with it.
                 connection.ConnectionClosed.Register(static state => ((ConnectionDrain)state!).ConnectionClosed(), drain);
                 return connection;
