@@ -39,12 +39,10 @@ public sealed class ControlChannelTests
     [Fact]
     public void A_connection_message_needs_exactly_one_descriptor_and_a_dispatched_listener_none()
     {
-        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
-        using var _ = supervisor;
-        using var __ = worker;
-        (ControlChannel connectionA, ControlChannel connectionB) = ControlChannel.CreatePair();
-        using var ___ = connectionA;
-        using var ____ = connectionB;
+        using var pair = new ChannelPair();
+        (ControlChannel supervisor, ControlChannel worker) = (pair.First, pair.Second);
+        using var connection = new ChannelPair();
+        ControlChannel connectionA = connection.First;
 
         Assert.True(supervisor.TrySend(new ConnectionMessage(0), [connectionA.Descriptor]));
         ReceivedMessage received = worker.Receive();
@@ -66,12 +64,10 @@ public sealed class ControlChannelTests
     [Fact]
     public void A_non_blocking_send_reports_a_peer_that_does_not_read_instead_of_waiting_for_it()
     {
-        (ControlChannel supervisor, ControlChannel worker) = ControlChannel.CreatePair();
-        using var _ = supervisor;
-        using var __ = worker;
-        (ControlChannel connectionA, ControlChannel connectionB) = ControlChannel.CreatePair();
-        using var ___ = connectionA;
-        using var ____ = connectionB;
+        using var pair = new ChannelPair();
+        (ControlChannel supervisor, ControlChannel worker) = (pair.First, pair.Second);
+        using var connection = new ChannelPair();
+        ControlChannel connectionA = connection.First;
 
         int sent = 0;
         while (supervisor.TrySend(new ConnectionMessage(0), [connectionA.Descriptor]))
@@ -128,5 +124,21 @@ public sealed class ControlChannelTests
         await Task.Delay(100);
         worker.Shutdown();
         await reader.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>A socketpair whose two ends go with one using.</summary>
+    private sealed class ChannelPair : IDisposable
+    {
+        public ChannelPair() => (First, Second) = ControlChannel.CreatePair();
+
+        public ControlChannel First { get; }
+
+        public ControlChannel Second { get; }
+
+        public void Dispose()
+        {
+            First.Dispose();
+            Second.Dispose();
+        }
     }
 }
