@@ -101,8 +101,10 @@ internal static class Program
             return WorkerExitCodes.BootFailed;
         }
 
-        serilog.Information("Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms)",
-            hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds);
+        serilog.Information("Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms; {JitMethods} methods JIT-compiled in {JitMilliseconds:0} ms, {CpuMilliseconds:0} ms CPU)",
+            hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds,
+            System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
+            Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
         try
         {
             link.SendReady(bootWatch.Elapsed.TotalMilliseconds);
