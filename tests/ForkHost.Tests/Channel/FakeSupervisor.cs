@@ -7,8 +7,6 @@ namespace ForkHost.Tests.Channel;
 /// <summary>Starts the real forkhost-worker with a channel whose other end the test holds, to speak to it directly.</summary>
 internal sealed class FakeSupervisor : IDisposable
 {
-    private static readonly Lock SpawnLock = new();
-
     private FakeSupervisor(Process worker, ControlChannel channel)
     {
         Worker = worker;
@@ -19,19 +17,19 @@ internal sealed class FakeSupervisor : IDisposable
 
     public ControlChannel Channel { get; }
 
-    public static FakeSupervisor Start(int? supervisorPid = null)
+    /// <remarks>
+    /// Spawned from the supervisor's own long-lived spawn thread: the worker arms PR_SET_PDEATHSIG, which fires when
+    /// the spawning *thread* ends, and a test's thread-pool thread may end at any time (a worker of this test was once
+    /// killed by SIGTERM that way, exit code 143).
+    /// </remarks>
+    public static async Task<FakeSupervisor> StartAsync(int? supervisorPid = null)
     {
         (ControlChannel ours, ControlChannel theirs) = ControlChannel.CreatePair();
         var startInfo = new ProcessStartInfo(RepositoryPaths.Worker) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         startInfo.Environment[ChannelProtocol.ChannelFdVariable] = theirs.Descriptor.ToString(System.Globalization.CultureInfo.InvariantCulture);
         startInfo.Environment["FORKHOST_SUPERVISOR_PID"] = (supervisorPid ?? Environment.ProcessId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Process worker;
-        lock (SpawnLock)
-        {
-            FileDescriptors.SetCloseOnExec(theirs.Descriptor, false);
-            worker = Process.Start(startInfo)!;
-            FileDescriptors.SetCloseOnExec(theirs.Descriptor, true);
-        }
+        Process worker = await ForkHost.Supervisor.Processes.SpawnThread.Instance.StartAsync(
+            startInfo, () => new ForkHost.Supervisor.Processes.InheritableDescriptors([theirs.Descriptor]));
         theirs.Dispose();
         return new FakeSupervisor(worker, ours);
     }

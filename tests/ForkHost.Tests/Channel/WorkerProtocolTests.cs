@@ -9,7 +9,7 @@ public sealed class WorkerProtocolTests
     [Fact]
     public async Task Garbage_instead_of_a_hello_ends_the_worker_with_exit_code_4()
     {
-        using var fake = FakeSupervisor.Start();
+        using var fake = await FakeSupervisor.StartAsync();
         RawFrames.Send(fake.Channel.Descriptor, "GET / HTTP/1.1\r\n\r\n"u8.ToArray());
 
         (int exitCode, string stderr) = await fake.WaitForExitAsync();
@@ -21,7 +21,7 @@ public sealed class WorkerProtocolTests
     [Fact]
     public async Task A_message_out_of_order_ends_the_worker_with_exit_code_4()
     {
-        using var fake = FakeSupervisor.Start();
+        using var fake = await FakeSupervisor.StartAsync();
         fake.Channel.Send(new StopMessage(true, 1000));
 
         (int exitCode, string stderr) = await fake.WaitForExitAsync();
@@ -32,7 +32,7 @@ public sealed class WorkerProtocolTests
     [Fact]
     public async Task A_hello_from_a_newer_protocol_version_is_refused_with_advice()
     {
-        using var fake = FakeSupervisor.Start();
+        using var fake = await FakeSupervisor.StartAsync();
         byte[] frame = ChannelMessageCodec.Encode(new StopMessage(true, 1));
         frame[2] = ChannelProtocol.Version + 1;
         RawFrames.Send(fake.Channel.Descriptor, frame);
@@ -45,7 +45,7 @@ public sealed class WorkerProtocolTests
     [Fact]
     public async Task A_worker_whose_supervisor_is_not_its_parent_exits_at_once_as_an_orphan()
     {
-        using var fake = FakeSupervisor.Start(supervisorPid: 1);
+        using var fake = await FakeSupervisor.StartAsync(supervisorPid: 1);
         (int exitCode, string stderr) = await fake.WaitForExitAsync();
         Assert.Equal(5, exitCode);
         Assert.Contains("already gone", stderr);
