@@ -112,7 +112,7 @@ def build(data, results):
     for name, label in SERVERS:
         s = data.get(name)
         if not s or "db_keepalive" not in s:
-            w(f"| {label} | not available in this build |" + " |" * 13)
+            w(f"| {label} | not in this run |" + " |" * 13)
             continue
         cells = []
         total_errors = 0
@@ -138,7 +138,7 @@ def build(data, results):
     for name, label in SERVERS:
         s = data.get(name)
         if not s or "startup" not in s:
-            w(f"| {label} | not available in this build | | | | | | |")
+            w(f"| {label} | not in this run | | | | | | |")
             continue
         ws = workers(s)
         master = [m for m in s.get("memory", []) if m["role"] == "master"]
@@ -149,8 +149,7 @@ def build(data, results):
             shown = "∞" if ratio == float("inf") else fmt(ratio, "{:.2f}")
             spread_cells.append(" / ".join(format(c, ",") for c in counts) + f" ({shown})" if counts else "–")
         hup = s.get("hup")
-        hup_cell = "–" if hup is None else ("n/a (not supported yet)" if not hup.get("supported") else
-                                             f"{fmt(hup.get('seconds'), '{:.2f}')} s, {hup.get('errors')} errors")
+        hup_cell = "–" if hup is None else f"{fmt(hup.get('seconds'), '{:.2f}')} s, {hup.get('errors')} errors"
         w(f"| {label} | {fmt(s['startup']['seconds'], '{:.2f}')} s | {fmt(mean(m['rss_mib'] for m in ws), '{:.1f}')} | "
           f"{fmt(mean(m['pss_mib'] for m in ws), '{:.1f}')} | {fmt(master[0]['pss_mib'] if master else None, '{:.1f}')} | "
           f"{spread_cells[0]} | {spread_cells[1]} | {hup_cell} |")

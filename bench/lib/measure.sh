@@ -66,15 +66,10 @@ measure_server() {
   log "$name: memory: $(cat "$dir/memory.json")"
 }
 
-# HUP reload, if the build supports it (README's signal table): wrk keeps hitting /plain with new connections
-# while the supervisor reloads; the reload time runs from the signal until N new-generation pids answer.
+# HUP reload: wrk keeps hitting /plain with new connections while the supervisor reloads; the reload time runs from
+# the signal until N new-generation pids answer.
 measure_hup() {
   local name=$1 dir="$BENCH_OUT/$1"
-  if grep -qE '^\| `HUP` \| not supported' "$BENCH_ROOT/README.md"; then
-    echo '{"supported":false,"reason":"README signal table: HUP not supported yet (logged and ignored)"}' >"$dir/hup.json"
-    log "$name: HUP reload: not supported in this build"
-    return 0
-  fi
   local old
   old=$(/usr/bin/python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["pids"])))' "$dir/startup.json")
   run_wrk "$dir/hup_wrk.json" /plain close 8 &
@@ -90,7 +85,7 @@ measure_hup() {
 import json, sys
 d = sys.argv[1]
 reload, load = json.load(open(f"{d}/hup_reload.json")), json.load(open(f"{d}/hup_wrk.json"))
-print(json.dumps({"supported": True, "seconds": reload.get("seconds"), "requests": load["requests"],
+print(json.dumps({"seconds": reload.get("seconds"), "requests": load["requests"],
                   "errors": sum(load["errors"].values())}))
 PY
   log "$name: HUP reload: $(cat "$dir/hup.json")"
