@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ForkHost.Channel;
+using ForkHost.Worker.Dispatching;
 using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker;
@@ -13,14 +14,14 @@ internal sealed partial class SupervisorLink : IDisposable
 {
     private readonly ControlChannel _channel;
     private readonly WorkerCounters _counters;
-    private readonly Dispatching.DispatchedConnections _dispatched;
+    private readonly DispatchedConnections _dispatched;
     private readonly TimeSpan _gracefulTimeout;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource<StopRequest> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly CancellationTokenSource _disposed = new();
 
-    public SupervisorLink(ControlChannel channel, WorkerCounters counters, Dispatching.DispatchedConnections dispatched, TimeSpan gracefulTimeout, ILogger logger)
+    public SupervisorLink(ControlChannel channel, WorkerCounters counters, DispatchedConnections dispatched, TimeSpan gracefulTimeout, ILogger logger)
     {
         _channel = channel;
         _counters = counters;

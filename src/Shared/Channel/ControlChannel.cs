@@ -29,26 +29,24 @@ internal sealed class ControlChannel : IDisposable
         return (new ControlChannel(fds[0]), new ControlChannel(fds[1]));
     }
 
-    public void Send(ChannelMessage message, IReadOnlyList<int>? descriptors = null)
-    {
-        byte[] frame = ChannelMessageCodec.Encode(message);
-        int count = descriptors?.Count ?? 0;
-        if (count > ChannelProtocol.MaxDescriptorsPerMessage)
-            throw new ArgumentException($"A message can carry at most {ChannelProtocol.MaxDescriptorsPerMessage} descriptors; {count} were given.", nameof(descriptors));
-
-        lock (_sendLock)
-            SendFrame(frame, descriptors ?? [], count, Interop.Libc.MSG_NOSIGNAL);
-    }
+    public void Send(ChannelMessage message, IReadOnlyList<int>? descriptors = null) =>
+        Send(message, descriptors ?? [], Interop.Libc.MSG_NOSIGNAL);
 
     /// <summary>
     /// Sends without blocking: false when the peer's receive queue is full (a worker that is not reading), so that the
     /// caller can offer the message elsewhere instead of waiting on it.
     /// </summary>
-    public bool TrySend(ChannelMessage message, IReadOnlyList<int> descriptors)
+    public bool TrySend(ChannelMessage message, IReadOnlyList<int> descriptors) =>
+        Send(message, descriptors, Interop.Libc.MSG_NOSIGNAL | Interop.Libc.MSG_DONTWAIT);
+
+    private bool Send(ChannelMessage message, IReadOnlyList<int> descriptors, int flags)
     {
         byte[] frame = ChannelMessageCodec.Encode(message);
+        if (descriptors.Count > ChannelProtocol.MaxDescriptorsPerMessage)
+            throw new ArgumentException($"A message can carry at most {ChannelProtocol.MaxDescriptorsPerMessage} descriptors; {descriptors.Count} were given.", nameof(descriptors));
+
         lock (_sendLock)
-            return SendFrame(frame, descriptors, descriptors.Count, Interop.Libc.MSG_NOSIGNAL | Interop.Libc.MSG_DONTWAIT);
+            return SendFrame(frame, descriptors, descriptors.Count, flags);
     }
 
     private unsafe bool SendFrame(byte[] frame, IReadOnlyList<int> descriptors, int count, int flags)

@@ -166,7 +166,7 @@ internal sealed partial class Arbiter
         {
             // Clients not yet accepted stay in the backlog, as with the workers' own accept loops; a successor
             // (SIGUSR2) accepts them from the same socket.
-            _ = _dispatcher.StopAcceptingAsync().AsTask();
+            _ = _dispatcher.StopAcceptingAsync();
             PublishDispatchTargets();
         }
         foreach (WorkerProcess worker in _workers)

@@ -21,6 +21,7 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _acceptLoops = [];
     private ControlChannel[] _targets = [];
+    private Task? _stopped;
     private TaskCompletionSource _drained = NewSignal();
     private int _next;
 
@@ -44,22 +45,20 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (targets.SequenceEqual(_targets))
-            {
-                if (_waiting.Count > 0)
-                    DispatchWaiting();
-                return;
-            }
-            _targets = [.. targets];
+            if (!targets.SequenceEqual(_targets))
+                _targets = [.. targets];
             DispatchWaiting();
         }
     }
 
-    /// <summary>Stops accepting; connections accepted but not yet handed to a worker are closed.</summary>
-    public async ValueTask StopAcceptingAsync()
+    /// <summary>
+    /// Stops accepting (at once: the caller need not await) and completes once the accept loops have ended;
+    /// connections accepted but not yet handed to a worker are closed. Every call returns the same task.
+    /// </summary>
+    public Task StopAcceptingAsync() => _stopped ??= StopAsync();
+
+    private async Task StopAsync()
     {
-        if (_stopping.IsCancellationRequested)
-            return;
         _stopping.Cancel();
         lock (_lock)
             _drained.TrySetResult();

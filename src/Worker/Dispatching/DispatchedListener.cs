@@ -14,12 +14,12 @@ namespace ForkHost.Worker.Dispatching;
 /// </summary>
 internal sealed class DispatchedListener(
     DispatchedEndPoint endPoint,
-    ChannelReader<Socket> queue,
     DispatchedConnections connections,
     SocketConnectionContextFactory contexts,
     ConnectionDrain drain) : IConnectionListener
 {
     private readonly CancellationTokenSource _unbound = new();
+    private readonly ChannelReader<Socket> _queue = connections.For(endPoint.Listener);
 
     public EndPoint EndPoint => endPoint;
 
@@ -27,7 +27,7 @@ internal sealed class DispatchedListener(
     {
         while (true)
         {
-            if (queue.TryRead(out Socket? socket))
+            if (_queue.TryRead(out Socket? socket))
             {
                 ConnectionContext connection;
                 try
@@ -51,7 +51,7 @@ internal sealed class DispatchedListener(
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain.Draining, _unbound.Token);
             try
             {
-                if (!await queue.WaitToReadAsync(linked.Token))
+                if (!await _queue.WaitToReadAsync(linked.Token))
                     return null;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -70,7 +70,7 @@ internal sealed class DispatchedListener(
     public ValueTask DisposeAsync()
     {
         _unbound.Cancel();
-        while (queue.TryRead(out Socket? socket))
+        while (_queue.TryRead(out Socket? socket))
             connections.Abandon(socket);
         _unbound.Dispose();
         return ValueTask.CompletedTask;

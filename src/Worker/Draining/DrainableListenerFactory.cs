@@ -18,6 +18,6 @@ internal sealed class DrainableListenerFactory(
 {
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
         endpoint is DispatchedEndPoint address
-            ? new DispatchedListener(address, dispatched.For(address.Listener), dispatched, contexts, drain)
+            ? new DispatchedListener(address, dispatched, contexts, drain)
             : new DrainableListener(await sockets.BindAsync(endpoint, cancellationToken), drain);
 }
