@@ -1,26 +1,22 @@
-using System.Text.RegularExpressions;
-using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Control;
-using ForkHost.Supervisor.ForkSafety;
+using ForkHost.Supervisor.Generations;
+using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Upgrades;
-using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Workers;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Serilog.Extensions.Logging;
 
 namespace ForkHost.Supervisor;
 
 /// <summary>
-/// <c>forkhost run</c>: validate everything, load the app, bind, then hand over to the arbiter. Each step that fails
-/// undoes the ones before it, so a bad start leaves nothing behind: no socket file, no pid file, no worker.
+/// <c>forkhost run</c>: validate everything, bind everything, then load the app (generation 1) and hand over to the
+/// arbiter. What can fail without the app (a bad option, a port in use, a pid file that cannot be written) fails before
+/// any app code runs; each step that fails undoes the ones before it, so a bad start leaves nothing behind: no socket
+/// file, no pid file, no worker.
 /// </summary>
 internal static partial class RunCommand
 {
@@ -32,42 +28,28 @@ internal static partial class RunCommand
             return ExitCodes.Success;
         }
 
-        IConfiguration configuration;
-        ForkHostOptions options;
+        RunSettings settings;
         try
         {
-            (configuration, options) = LoadOptions(args);
+            settings = RunSettingsLoader.Load(args);
         }
         catch (UsageException e)
         {
             return Program.UsageError(e.Message);
         }
+        ProcessSettings process = settings.Process;
 
-        (IForkHostApp app, Type appType) appInstance;
-        try
-        {
-            appInstance = AppLoader.Load(AppSpecification.Parse(options.App!));
-        }
-        catch (AppResolutionException e)
-        {
-            return Program.UsageError($"--app: {e.Message}");
-        }
-
-        using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(configuration, options.LogFormat, "supervisor");
+        using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(settings.Configuration, process.LogFormat, "supervisor");
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
-        LogStarting(logger, appInstance.appType.FullName!, options.Workers, ThisAssembly.Version);
-
-        ServedApp? served = await LoadAppAsync(appInstance.app, appInstance.appType, options, configuration, logger);
-        if (served is null)
-            return ExitCodes.AppLoadFailed;
+        LogStarting(logger, settings.Generation.App.ToString(), settings.Generation.Workers, ThisAssembly.Version);
 
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
         int? predecessor = SupervisorUpgrade.TakePredecessor();
         IReadOnlyList<Listener> listeners;
         try
         {
-            listeners = SupervisorUpgrade.TakeListeners() ?? SocketActivation.TakeListeners() ?? BindListeners(options);
+            listeners = SupervisorUpgrade.TakeListeners() ?? SocketActivation.TakeListeners() ?? BindListeners(process);
         }
         catch (UsageException e)
         {
@@ -85,32 +67,39 @@ internal static partial class RunCommand
             // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
             try
             {
-                control = ControlServer.Bind(ControlSocketPath.ForRun(options.ControlSocket, options.PidFile, Environment.ProcessId),
+                control = ControlServer.Bind(ControlSocketPath.ForRun(process.ControlSocket, process.PidFile, Environment.ProcessId),
                     loggerFactory.CreateLogger<ControlServer>(), takeOver: predecessor is not null);
             }
             catch (UsageException e)
             {
                 return Program.UsageError(e.Message);
             }
-            using PidFile? pidFile = options.PidFile is null ? null : PidFile.Write(options.PidFile);
+            using PidFile? pidFile = process.PidFile is null ? null : PidFile.Write(process.PidFile);
 
-            BalanceMode balance = options.Balance;
+            BalanceMode balance = process.Balance;
             if (activated && balance == BalanceMode.ReusePort)
             {
                 LogBalanceUnavailable(logger);
                 balance = BalanceMode.Shared;
             }
-            using var slotListeners = new SlotListeners(listeners, balance, options.Backlog);
+            using var slotListeners = new SlotListeners(listeners, balance, process.Backlog);
             await using ConnectionDispatcher? dispatcher = balance == BalanceMode.Dispatch
                 ? new ConnectionDispatcher(listeners, loggerFactory.CreateLogger<ConnectionDispatcher>())
                 : null;
-            RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
-            var arbiter = new Arbiter(initial, slotListeners, dispatcher, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
-                () => ReloadAsync(args, options, logger, loggerFactory),
-                () => ForkHostLogging.Reopen(serilog, configuration, options.LogFormat, "supervisor"),
+
+            // Only now does app code run: the load step of generation 1.
+            var loader = new GenerationLoader(args, process, loggerFactory);
+            GenerationLoadResult first = await loader.LoadAsync(1, settings.Generation, settings.Configuration, CancellationToken.None);
+            if (first.Loaded is not { } generation)
+                return first.ExitCode == ExitCodes.Usage ? Program.UsageError(first.Refusal!) : first.ExitCode;
+
+            var arbiter = new Arbiter(process, generation, slotListeners, dispatcher,
+                new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Locate())), loader, notifier, TimeProvider.System,
+                () => ForkHostLogging.Reopen(serilog, settings.Configuration, process.LogFormat, "supervisor"),
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
                 predecessor,
                 loggerFactory.CreateLogger<Arbiter>());
+            using var signals = SignalForwarding.To(arbiter);
             control.Start(arbiter.GetStatusAsync);
             dispatcher?.Start();
             int exitCode = await arbiter.RunAsync();
@@ -130,117 +119,8 @@ internal static partial class RunCommand
         }
     }
 
-    private static IReadOnlyList<Listener> BindListeners(ForkHostOptions options)
-    {
-        ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
-        return ListenerBinder.BindAll(options.EffectiveBinds, options.Backlog, mode, reusePort: options.Balance == BalanceMode.ReusePort);
-    }
-
-    /// <summary>Everything a generation of workers needs that depends on the options and the loaded app.</summary>
-    private static async Task<RunConfiguration> PrepareRunAsync(ForkHostOptions options, ServedApp served, ILogger logger, ILoggerFactory loggerFactory)
-    {
-        var mySql = MySqlServerAddresses.Resolve(options.MySql);
-        if (!string.IsNullOrWhiteSpace(options.MySql))
-            await PoolFitCheck.RunAsync(options.MySql, options.Workers, logger, CancellationToken.None);
-        MySqlSessionFacts facts = options.Inherit == InheritMode.Fork && !string.IsNullOrWhiteSpace(options.MySql)
-            ? await MySqlSessionFacts.ProbeAsync(options.MySql, logger)
-            : MySqlSessionFacts.Unknown;
-        var preparation = new SpawnPreparation(options, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
-        return new RunConfiguration(options, served, preparation);
-    }
-
-    /// <summary>
-    /// SIGHUP: the configuration is read again (appsettings, environment, command line) and the app's load step runs
-    /// again on a new instance of the app type. The app's code in the supervisor is not replaced (an assembly cannot
-    /// be unloaded from the default context); workers of the new generation load it afresh from disk.
-    /// Listener and log settings need a restart.
-    /// </summary>
-    private static async Task<RunConfiguration?> ReloadAsync(IReadOnlyList<string> args, ForkHostOptions current, ILogger logger, ILoggerFactory loggerFactory)
-    {
-        IConfiguration configuration;
-        ForkHostOptions options;
-        IForkHostApp app;
-        Type type;
-        try
-        {
-            (configuration, options) = LoadOptions(args);
-            (app, type) = AppLoader.Load(AppSpecification.Parse(options.App!));
-        }
-        catch (Exception e) when (e is UsageException or AppResolutionException)
-        {
-            LogReloadRefused(logger, e.Message);
-            return null;
-        }
-        if (!options.EffectiveBinds.SequenceEqual(current.EffectiveBinds) || options.LogFormat != current.LogFormat)
-            LogRestartNeeded(logger);
-
-        ServedApp? served = await LoadAppAsync(app, type, options, configuration, logger);
-        return served is null ? null : await PrepareRunAsync(options, served, logger, loggerFactory);
-    }
-
-    /// <summary>Builds the configuration through the generic host and validates the options the way ValidateOnStart does.</summary>
-    internal static (IConfiguration Configuration, ForkHostOptions Options) LoadOptions(IReadOnlyList<string> args)
-    {
-        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        ForkHostConfiguration.AddSources(builder.Configuration, args);
-        builder.Services.AddSingleton<IValidateOptions<ForkHostOptions>, ForkHostOptionsValidator>();
-        builder.Services.AddOptions<ForkHostOptions>()
-            .Bind(builder.Configuration.GetSection(ForkHostOptions.SectionName))
-            .ValidateOnStart();
-
-        using IHost host = builder.Build();
-        try
-        {
-            host.Services.GetRequiredService<IStartupValidator>().Validate();
-            return (builder.Configuration, host.Services.GetRequiredService<IOptions<ForkHostOptions>>().Value);
-        }
-        catch (OptionsValidationException e)
-        {
-            throw new UsageException(string.Join(Environment.NewLine + "forkhost: ", e.Failures));
-        }
-        catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } match)
-        {
-            throw new UsageException(
-                $"{RunCommandLine.OptionNameFor(match.Groups["path"].Value)}: '{match.Groups["value"].Value}' is not a valid {FriendlyType(match.Groups["type"].Value)}.");
-        }
-    }
-
-    private static string FriendlyType(string type) => type switch
-    {
-        "System.Int32" => "whole number",
-        "System.Double" => "number",
-        "System.Boolean" => "true/false value",
-        _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
-        _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
-        _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
-        _ => type,
-    };
-
-    [GeneratedRegex("Failed to convert configuration value '(?<value>[^']*)' at '(?<path>[^']+)' to type '(?<type>[^']+)'")]
-    private static partial Regex ConversionFailure();
-
-    /// <summary>Runs the app's load step: the code "outside view functions", once, before any worker exists.</summary>
-    private static async Task<ServedApp?> LoadAppAsync(IForkHostApp app, Type type, ForkHostOptions options, IConfiguration configuration, ILogger logger)
-    {
-        var context = new AppLoadContext(configuration, logger);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        try
-        {
-            await app.LoadAsync(context, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            LogAppLoadFailed(logger, e, type.FullName!, e.GetType().Name, e.Message);
-            return null;
-        }
-        LogAppLoaded(logger, type.FullName!, watch.Elapsed.TotalMilliseconds);
-
-        var settings = configuration.AsEnumerable()
-            .Where(pair => pair.Value is not null)
-            .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
-        return new ServedApp(app, type, AppSpecification.Parse(options.App!).AssemblyPath, configuration, settings,
-            new Dictionary<string, string>(context.Properties), WorkerIdentity.Resolve(options.User, options.Group));
-    }
+    private static IReadOnlyList<Listener> BindListeners(ProcessSettings process) =>
+        ListenerBinder.BindAll(process.Binds, process.Backlog, process.UnixSocketMode, reusePort: process.Balance == BalanceMode.ReusePort);
 
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]
     private static partial void LogStarting(ILogger logger, string app, int workers, string version);
@@ -250,16 +130,4 @@ internal static partial class RunCommand
 
     [LoggerMessage(EventId = EventIds.BalanceUnavailable, Level = LogLevel.Warning, Message = "--balance reuseport needs sockets ForkHost binds itself; with socket activation every worker shares systemd's socket")]
     private static partial void LogBalanceUnavailable(ILogger logger);
-
-    [LoggerMessage(EventId = EventIds.ReloadRefused, Level = LogLevel.Error, Message = "Reload refused, the current generation keeps serving: {Error}")]
-    private static partial void LogReloadRefused(ILogger logger, string error);
-
-    [LoggerMessage(EventId = EventIds.RestartNeeded, Level = LogLevel.Warning, Message = "Reload: changes to --bind or --log-format take effect only after a restart")]
-    private static partial void LogRestartNeeded(ILogger logger);
-
-    [LoggerMessage(EventId = EventIds.AppLoaded, Level = LogLevel.Information, Message = "Loaded {App} in {Milliseconds:0} ms")]
-    private static partial void LogAppLoaded(ILogger logger, string app, double milliseconds);
-
-    [LoggerMessage(EventId = EventIds.AppLoadFailed, Level = LogLevel.Critical, Message = "App load failed: {App}.LoadAsync threw {ExceptionType}: {ExceptionMessage}. No worker was started.")]
-    private static partial void LogAppLoadFailed(ILogger logger, Exception exception, string app, string exceptionType, string exceptionMessage);
 }

@@ -16,7 +16,7 @@ internal static class EventIds
     public const int Reloading = 1010;
     public const int Reloaded = 1013;
     public const int ReloadAbandoned = 1014;
-    public const int ReloadBusy = 1015;
+    public const int ReloadQueued = 1015;
     public const int ReloadRefused = 1017;
     public const int RestartNeeded = 1018;
     public const int BalanceUnavailable = 1019;
@@ -40,6 +40,7 @@ internal static class EventIds
     public const int WorkerStopRequested = 1110;
     public const int WorkerCrashed = 1111;
     public const int WorkerRecycling = 1112;
+    public const int WorkerKilledBeforeReady = 1113;
 
     // Supervisor: control socket (forkhost status).
     public const int ControlSocketListening = 1200;

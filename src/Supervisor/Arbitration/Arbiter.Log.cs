@@ -44,8 +44,14 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.ReloadAbandoned, Level = LogLevel.Error, Message = "Reload to generation {Generation} abandoned, the previous generation keeps serving: {Reason}")]
     private static partial void LogReloadAbandoned(ILogger logger, int generation, string reason);
 
-    [LoggerMessage(EventId = Ids.ReloadBusy, Level = LogLevel.Warning, Message = "SIGHUP ignored: the reload to generation {Generation} is still under way")]
-    private static partial void LogReloadBusy(ILogger logger, int generation);
+    [LoggerMessage(EventId = Ids.ReloadQueued, Level = LogLevel.Information, Message = "SIGHUP: {Reason}; one more reload will run when it ends")]
+    private static partial void LogReloadQueued(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = Ids.ReloadRefused, Level = LogLevel.Error, Message = "Reload refused, the current generation keeps serving: {Error}")]
+    private static partial void LogReloadRefused(ILogger logger, string error);
+
+    [LoggerMessage(EventId = Ids.RestartNeeded, Level = LogLevel.Warning, Message = "Reload: {Change} takes effect only after a restart or an upgrade (SIGUSR2); the running value is kept")]
+    private static partial void LogRestartNeeded(ILogger logger, string change);
 
     [LoggerMessage(EventId = Ids.SupervisorStopping, Level = LogLevel.Information, Message = "Stopping ({Mode}): {Workers} workers, killing what is left after {Seconds:0.#} s")]
     private static partial void LogShuttingDown(ILogger logger, string mode, int workers, double seconds);
@@ -65,8 +71,14 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.WorkerProtocolError, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) broke the channel protocol: {Error}; killing it")]
     private static partial void LogProtocolError(ILogger logger, int workerId, int workerPid, string error);
 
-    [LoggerMessage(EventId = Ids.WorkerExited, Level = LogLevel.Information, Message = "Worker {WorkerId} (pid {WorkerPid}) {How}")]
-    private static partial void LogExited(ILogger logger, int workerId, int workerPid, string how);
+    [LoggerMessage(EventId = Ids.WorkerExited, Level = LogLevel.Information, Message = "Worker {WorkerId} (pid {WorkerPid}) {How} (stopped: {StopReason})")]
+    private static partial void LogExited(ILogger logger, int workerId, int workerPid, string how, string stopReason);
+
+    [LoggerMessage(EventId = Ids.WorkerKilledBeforeReady, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) {How} before it was ready, by a signal from outside the supervisor (not counted as a boot failure); replacing it in {DelayMilliseconds:0} ms")]
+    private static partial void LogKilledBeforeReady(ILogger logger, int workerId, int workerPid, string how, double delayMilliseconds);
+
+    [LoggerMessage(EventId = Ids.WorkerCrashed, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) {Reason}; replacing it in {DelayMilliseconds:0} ms")]
+    private static partial void LogKilledFaulty(ILogger logger, int workerId, int workerPid, string reason, double delayMilliseconds);
 
     [LoggerMessage(EventId = Ids.WorkerBootFailed, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) failed to boot: {Reason} ({Failures} of {MaxFailures} in a row)")]
     private static partial void LogBootFailed(ILogger logger, int workerId, int workerPid, string reason, int failures, int maxFailures);

@@ -43,7 +43,7 @@ internal sealed partial class Arbiter
             Environment.ProcessId,
             ThisAssembly.Version,
             now - _startedAt,
-            _generation,
+            _current.Number,
             _wantedWorkers,
             _workers.Count,
             _workers.Count(w => w.State == WorkerState.Ready),

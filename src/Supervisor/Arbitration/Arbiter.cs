@@ -1,90 +1,87 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ForkHost.Supervisor.Configuration;
-using ForkHost.Supervisor.ForkSafety;
-using ForkHost.Supervisor.Systemd;
+using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Supervisor.Arbitration;
 
 /// <summary>
-/// The supervisor's one loop, after gunicorn's arbiter: signal handlers, channel readers and exit callbacks only
-/// enqueue events; the loop alone changes state. After every batch of events it kills the hung, then converges to the
-/// wanted number of workers. It returns the process exit code.
+/// The supervisor's one loop, after gunicorn's arbiter: signal handlers, channel readers, exit callbacks and the
+/// generation loader only enqueue events; the loop alone changes state. After every batch of events it kills the
+/// overdue, then converges to the wanted number of workers of the current generation. It returns the exit code.
+/// Its partial files are its features: slots (spawn, reap, backoff), health (readiness, heartbeats, deadlines,
+/// recycling), reload (SIGHUP), upgrade (SIGUSR2), shutdown, status.
 /// </summary>
 internal sealed partial class Arbiter
 {
     /// <summary>How often the loop wakes with nothing to do, to check deadlines and backoffs.</summary>
-    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>How long a hung worker gets between SIGTERM and SIGKILL.</summary>
-    internal static readonly TimeSpan HungKillGrace = TimeSpan.FromSeconds(2);
-
-    /// <summary>How long a quick stop waits before SIGKILL.</summary>
-    internal static readonly TimeSpan QuickStopGrace = TimeSpan.FromSeconds(1);
-
+    private readonly ProcessSettings _process;
     private readonly SlotListeners _listeners;
     private readonly ConnectionDispatcher? _dispatcher;
-    private readonly WorkerSpawner _spawner;
+    private readonly IWorkerLauncher _launcher;
+    private readonly IGenerationLoader _loader;
     private readonly SystemdNotifier _notifier;
-    private readonly Func<Task<RunConfiguration?>> _reload;
+    private readonly TimeProvider _time;
     private readonly Action _reopenLogs;
     private readonly Func<Task<Process>> _startSuccessor;
     private readonly int? _predecessor;
-    private Process? _successor;
-    private bool _handedOver;
-    private readonly ILogger<Arbiter> _logger;
+    private readonly ILogger _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<WorkerProcess> _workers = [];
-    private readonly Dictionary<int, SlotBackoff> _backoffs = [];
-    private readonly long _startedAt = Environment.TickCount64;
+    private readonly List<WorkerHandle> _workers = [];
+    private readonly long _origin;
+    private readonly long _startedAt;
 
-    private RunConfiguration _configuration;
-    private ReloadState? _reloading;
+    /// <summary>The generation that empty slots are filled with.</summary>
+    private Generation _current;
     private int _wantedWorkers;
-    private int _generation = 1;
-    private int _consecutiveBootFailures;
-    private bool _allReadyAnnounced;
-    private ShutdownMode? _shutdown;
-    private long _shutdownDeadline;
-    private int _exitCode = ExitCodes.Success;
 
+    /// <param name="initial">Generation 1, loaded by <c>forkhost run</c> before the loop starts.</param>
+    /// <param name="dispatcher">With --balance dispatch: the supervisor's accept loops, told which workers take connections.</param>
     /// <param name="reopenLogs">Rebuilds the supervisor's log sinks, for SIGUSR1.</param>
     /// <param name="startSuccessor">Starts a new supervisor that inherits the listeners, for SIGUSR2.</param>
     /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
-    /// <param name="reload">Re-reads the configuration and runs the app's load step again, for SIGHUP; null when that fails (it logs why).</param>
-    /// <param name="dispatcher">With --balance dispatch: the supervisor's accept loops, told which workers take connections.</param>
-    public Arbiter(RunConfiguration configuration, SlotListeners listeners, ConnectionDispatcher? dispatcher, WorkerSpawner spawner, SystemdNotifier notifier,
-        Func<Task<RunConfiguration?>> reload, Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, ILogger<Arbiter> logger)
+    public Arbiter(ProcessSettings process, Generation initial, SlotListeners listeners, ConnectionDispatcher? dispatcher,
+        IWorkerLauncher launcher, IGenerationLoader loader, SystemdNotifier notifier, TimeProvider time,
+        Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, ILogger logger)
     {
+        _process = process;
+        _current = initial;
+        _listeners = listeners;
         _dispatcher = dispatcher;
+        _launcher = launcher;
+        _loader = loader;
+        _notifier = notifier;
+        _time = time;
+        _reopenLogs = reopenLogs;
         _startSuccessor = startSuccessor;
         _predecessor = predecessor;
-        _reopenLogs = reopenLogs;
-        _configuration = configuration;
-        _listeners = listeners;
-        _spawner = spawner;
-        _notifier = notifier;
-        _reload = reload;
         _logger = logger;
-        _wantedWorkers = configuration.Options.Workers;
+        _wantedWorkers = initial.Settings.Workers;
+        _origin = time.GetTimestamp();
+        _startedAt = Now;
     }
 
-    private ForkHostOptions Options => _configuration.Options;
-    private ServedApp App => _configuration.App;
-    private SpawnPreparation Preparation => _configuration.Preparation;
+    private GenerationSettings Settings => _current.Settings;
 
-    private static long Now => Environment.TickCount64;
+    /// <summary>Milliseconds since the arbiter was made, on its <see cref="TimeProvider"/>.</summary>
+    private long Now => (long)_time.GetElapsedTime(_origin).TotalMilliseconds;
 
     /// <summary>A successor took over (SIGUSR2): the pid file, socket files and control socket are now its own.</summary>
-    public bool HandedOver => _handedOver;
+    public bool HandedOver { get; private set; }
+
+    /// <summary>From signal handlers (<see cref="SignalForwarding"/>) and tests: handled on the loop, in order.</summary>
+    public void Signal(PosixSignal signal) => _events.Writer.TryWrite(new ArbiterEvent.SignalReceived(signal));
 
     public async Task<int> RunAsync()
     {
-        using var signals = RegisterSignals();
-        await using var ticker = new Timer(_ => _events.Writer.TryWrite(new ArbiterEvent.Tick()), null, TickInterval, TickInterval);
+        await using ITimer ticker = _time.CreateTimer(_ => _events.Writer.TryWrite(new ArbiterEvent.Tick()), null, TickInterval, TickInterval);
 
         await ConvergeAsync();
         while (true)
@@ -96,7 +93,7 @@ internal sealed partial class Arbiter
             }
             while (_events.Reader.TryRead(out next!));
 
-            KillUnresponsive();
+            KillOverdue();
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
             if (_shutdown is null)
@@ -105,6 +102,8 @@ internal sealed partial class Arbiter
                 break;
         }
 
+        // A load step still running (a stop during a reload) is told to give up; the process exits without it.
+        _loadCancellation?.Cancel();
         LogStopped(_logger, _exitCode);
         return _exitCode;
     }
@@ -116,14 +115,17 @@ internal sealed partial class Arbiter
             case ArbiterEvent.SignalReceived signal:
                 await OnSignalAsync(signal.Signal);
                 break;
-            case ArbiterEvent.MessageReceived message:
-                OnMessage(message.Worker, message.Received);
+            case ArbiterEvent.MessageReceived { Source.Worker: { } worker } message:
+                OnMessage(worker, message.Received);
                 break;
-            case ArbiterEvent.ChannelEnded ended:
-                OnChannelEnded(ended.Worker, ended.Reason);
+            case ArbiterEvent.ChannelEnded { Source.Worker: { } worker } ended:
+                OnChannelEnded(worker, ended.Reason);
                 break;
-            case ArbiterEvent.WorkerExited exited:
-                OnWorkerExited(exited.Worker);
+            case ArbiterEvent.WorkerExited { Source.Worker: { } worker }:
+                OnWorkerExited(worker);
+                break;
+            case ArbiterEvent.GenerationLoaded loaded:
+                OnGenerationLoaded(loaded.Result);
                 break;
             case ArbiterEvent.SuccessorExited successor:
                 OnSuccessorExited(successor.Process);
@@ -138,13 +140,12 @@ internal sealed partial class Arbiter
     private void PublishDispatchTargets() =>
         _dispatcher?.SetTargets(_shutdown is not null
             ? []
-            : _workers.Where(w => w.State == WorkerState.Ready).OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Channel).ToList());
+            : _workers.Where(w => w.State == WorkerState.Ready && w.Process.Channel is not null)
+                .OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Process.Channel!).ToList());
 
-    /// <summary>Stops serving: halts with <paramref name="exitCode"/> once every worker is gone.</summary>
-    private void Halt(int exitCode, string reason)
+    private string StatusText()
     {
-        LogHalting(_logger, reason, exitCode);
-        _exitCode = exitCode;
-        BeginShutdown(ShutdownMode.Quick);
+        int ready = _workers.Count(w => w.State == WorkerState.Ready);
+        return $"{ready} of {_wantedWorkers} workers ready (generation {_current.Number})";
     }
 }

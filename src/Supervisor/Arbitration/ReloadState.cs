@@ -1,4 +1,6 @@
+using ForkHost.Supervisor.Generations;
+
 namespace ForkHost.Supervisor.Arbitration;
 
-/// <summary>A reload under way: the new generation boots while the previous one keeps serving.</summary>
-internal sealed record ReloadState(int Generation, long StartedAt, int PreviousGeneration, RunConfiguration Previous);
+/// <summary>A reload under way: the new generation boots while <paramref name="Previous"/> keeps serving.</summary>
+internal sealed record ReloadState(Generation Previous, long StartedAt);

@@ -4,6 +4,8 @@ namespace ForkHost.Supervisor.Configuration;
 /// Every setting of <c>forkhost run</c>. Each is read from the "ForkHost" section of the configuration: appsettings.json
 /// (or --config FILE), then FORKHOST_* environment variables (FORKHOST_WORKERS=4, FORKHOST_BIND__0=...), then the
 /// command line (--workers 4), later sources winning. Defaults are those of an experienced gunicorn user.
+/// This is the binding object only: <see cref="RunSettingsLoader"/> validates it and splits it into
+/// <see cref="ProcessSettings"/> and <see cref="GenerationSettings"/>, which are what the rest of ForkHost reads.
 /// </summary>
 internal sealed class ForkHostOptions
 {
@@ -82,7 +84,4 @@ internal sealed class ForkHostOptions
     /// <summary>MySQL connection string of the app's database, so the audit can name its connections. Default none.</summary>
     public string? MySql { get; set; }
 
-    public IReadOnlyList<string> EffectiveBinds => Bind.Count == 0 ? [DefaultBind] : Bind;
-
-    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout / 4, 0.05, 1.0));
 }

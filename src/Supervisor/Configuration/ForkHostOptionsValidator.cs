@@ -59,7 +59,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--control-socket must be an absolute file path, as in /run/forkhost/control.sock (got '{control}').");
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (string bind in options.EffectiveBinds)
+        foreach (string bind in EffectiveBinds(options))
         {
             try
             {
@@ -75,6 +75,10 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>--bind as given, or the default address when none is.</summary>
+    public static IReadOnlyList<string> EffectiveBinds(ForkHostOptions options) =>
+        options.Bind.Count == 0 ? [ForkHostOptions.DefaultBind] : options.Bind.ToList();
 
     private static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
     {

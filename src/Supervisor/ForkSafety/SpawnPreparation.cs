@@ -1,6 +1,6 @@
 using ForkHost.Channel;
-using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Generations;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 
@@ -14,11 +14,11 @@ namespace ForkHost.Supervisor.ForkSafety;
 /// hand to the worker as fork(2) would.
 /// </summary>
 internal sealed partial class SpawnPreparation(
-    ForkHostOptions options,
+    GenerationSettings settings,
     ServedApp app,
     MySqlServerAddresses mySql,
     Func<HeldConnection, IReadOnlyDictionary<string, string>> describeMySqlSession,
-    ILogger<SpawnPreparation> logger)
+    ILogger<SpawnPreparation> logger) : ISpawnPreparation
 {
     private bool _audited;
 
@@ -38,11 +38,11 @@ internal sealed partial class SpawnPreparation(
         }
 
         IReadOnlyList<HeldConnection> held = ForkSafetyAudit.Run(mySql);
-        bool report = options.ForkSafety != ForkSafetyMode.Off && (!_audited || held.Count > 0);
+        bool report = settings.ForkSafety != ForkSafetyMode.Off && (!_audited || held.Count > 0);
         if (report)
             Report(held, disposed: false);
 
-        if (options.DisposeBeforeSpawn)
+        if (settings.DisposeBeforeSpawn)
         {
             MySqlConnection.ClearAllPools();
             if (held.Count > 0)
@@ -56,7 +56,7 @@ internal sealed partial class SpawnPreparation(
         }
         _audited = true;
 
-        if (options.ForkSafety == ForkSafetyMode.Strict && held.Any(c => c.IsMySql))
+        if (settings.ForkSafety == ForkSafetyMode.Strict && held.Any(c => c.IsMySql))
         {
             var open = held.Where(c => c.IsMySql).ToList();
             return SpawnPlan.Refuse(ExitCodes.ForkSafetyRefused,
@@ -64,7 +64,7 @@ internal sealed partial class SpawnPreparation(
                 + "Keep --dispose-before-spawn on (the default), or close the connection in the app's BeforeSpawnAsync hook.");
         }
 
-        if (options.Inherit != InheritMode.Fork)
+        if (settings.Inherit != InheritMode.Fork)
             return new SpawnPlan([]);
         return new SpawnPlan(held.Select(Describe).ToList());
     }
@@ -89,11 +89,11 @@ internal sealed partial class SpawnPreparation(
             LogConnection(logger, connection.ToString());
 
         int mySqlCount = held.Count(c => c.IsMySql);
-        string Fate(int count) => options.Inherit == InheritMode.Fork
+        string Fate(int count) => settings.Inherit == InheritMode.Fork
             ? $"{(count == 1 ? "is" : "are")} handed to every worker (--inherit fork)"
             : "would be shared by every worker";
         if (mySqlCount > 0)
-            LogMySqlShared(logger, $"{Count(mySqlCount)} opened during app load {Fate(mySqlCount)}", disposed ? "ClearAllPools() did not close it: close it in the app's BeforeSpawnAsync hook" : options.DisposeBeforeSpawn ? "disposing the pools now (--dispose-before-spawn)" : "enable --dispose-before-spawn, or close it in the app's BeforeSpawnAsync hook");
+            LogMySqlShared(logger, $"{Count(mySqlCount)} opened during app load {Fate(mySqlCount)}", disposed ? "ClearAllPools() did not close it: close it in the app's BeforeSpawnAsync hook" : settings.DisposeBeforeSpawn ? "disposing the pools now (--dispose-before-spawn)" : "enable --dispose-before-spawn, or close it in the app's BeforeSpawnAsync hook");
         if (held.Count > mySqlCount)
             LogOtherShared(logger, held.Count - mySqlCount, Fate(held.Count - mySqlCount));
     }

@@ -15,7 +15,7 @@ internal sealed class SystemdNotifier : IDisposable
     private readonly Socket? _socket;
     private readonly UnixDomainSocketEndPoint? _endPoint;
     private readonly long _watchdogIntervalMilliseconds;
-    private long _lastWatchdog;
+    private long? _lastWatchdog;
 
     private SystemdNotifier(string? notifySocket, long watchdogMicroseconds)
     {

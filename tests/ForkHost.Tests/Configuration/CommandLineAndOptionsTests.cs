@@ -43,11 +43,11 @@ public sealed class CommandLineAndOptionsTests
         Environment.SetEnvironmentVariable("FORKHOST_WORKERS", "7");
         try
         {
-            (_, ForkHostOptions options) = ForkHost.Supervisor.RunCommand.LoadOptions(["--app", Infrastructure.RepositoryPaths.HelloApp, "--workers", "3"]);
+            (_, ForkHostOptions options) = ForkHost.Supervisor.Configuration.RunSettingsLoader.Bind(["--app", Infrastructure.RepositoryPaths.HelloApp, "--workers", "3"]);
             Assert.Equal(3, options.Workers);
             Assert.Equal(128, options.Backlog);
             Assert.Equal(30, options.GracefulTimeout);
-            Assert.Equal([ForkHostOptions.DefaultBind], options.EffectiveBinds);
+            Assert.Equal([ForkHostOptions.DefaultBind], ForkHostOptionsValidator.EffectiveBinds(options));
         }
         finally
         {

@@ -15,7 +15,12 @@ public sealed class StartupFailureTests
         LogEvent failure = Assert.Single(forkhost.EventsWithId(EventIds.AppLoadFailed));
         Assert.Contains(TestApps.LoadFailsApp.Error, failure.String("ExceptionMessage"));
         Assert.Empty(forkhost.EventsWithId(EventIds.WorkerSpawned));
-        Assert.Empty(forkhost.EventsWithId(EventIds.Listening));
+        // Binding comes before any app code, so a port in use fails without running the load step; a load step that
+        // fails then releases what was bound.
+        LogEvent listening = Assert.Single(forkhost.EventsWithId(EventIds.Listening));
+        Assert.True(forkhost.Events.ToList().IndexOf(listening) < forkhost.Events.ToList().IndexOf(failure));
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, new Uri(listening.String("Address")!).Port);
+        probe.Start();
     }
 
     [Fact]
@@ -40,7 +45,7 @@ public sealed class StartupFailureTests
         { ["--app", "HELLO", "--bind", "example.com:80"], "is not an IP address" },
         { ["--app", "/nonexistent/App.dll"], "--app '/nonexistent/App.dll': file '/nonexistent/App.dll' does not exist" },
         { ["--app", "TESTAPPS:ForkHost.TestApps.NotAnApp"], "does not implement IForkHostApp" },
-        { ["--app", "TESTAPPS"], "has 2 app types" },
+        { ["--app", "TESTAPPS"], "has 3 app types" },
         { ["--app", "HELLO", "--log-format", "xml"], "--log-format must be text or json (got 'xml')" },
         { ["--app", "HELLO", "--timeout", "-1"], "--timeout must be a number of seconds above 0" },
         { ["--app", "HELLO", "--inherit", "everything"], "--inherit: 'everything' is not a valid choice (listeners or fork)" },

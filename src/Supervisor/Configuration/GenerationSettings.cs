@@ -1,0 +1,35 @@
+using ForkHost.Apps;
+
+namespace ForkHost.Supervisor.Configuration;
+
+/// <summary>
+/// Settings a generation of workers runs with, which a reload (SIGHUP) may change: the app, the number of workers,
+/// the timeouts, recycling, and the fork-safety and MySQL settings of the load step. Produced only by
+/// <see cref="RunSettingsLoader"/>, after validation.
+/// </summary>
+internal sealed record GenerationSettings(
+    AppSpecification App,
+    int Workers,
+    TimeSpan Timeout,
+    TimeSpan BootTimeout,
+    TimeSpan GracefulTimeout,
+    int MaxBootFailures,
+    int MaxRequests,
+    int MaxRequestsJitter,
+    int MaxWorkerMemoryMiB,
+    bool AccessLog,
+    InheritMode Inherit,
+    bool DisposeBeforeSpawn,
+    ForkSafetyMode ForkSafety,
+    string? MySql)
+{
+    /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
+    public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));
+
+    public long MaxWorkerMemoryBytes => (long)MaxWorkerMemoryMiB * 1024 * 1024;
+
+    /// <summary>--max-requests plus up to --max-requests-jitter, drawn per worker so that workers do not recycle together.</summary>
+    public long DrawRequestLimit(Random random) => MaxRequests <= 0
+        ? long.MaxValue
+        : MaxRequests + random.Next(0, MaxRequestsJitter + 1);
+}

@@ -1,0 +1,96 @@
+using System.Text.RegularExpressions;
+using ForkHost.Apps;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace ForkHost.Supervisor.Configuration;
+
+/// <summary>
+/// Reads <c>forkhost run</c>'s configuration (appsettings file, FORKHOST_* environment, command line), binds it to
+/// <see cref="ForkHostOptions"/> and validates it the way ValidateOnStart does, then splits it into the settings fixed
+/// for the process and those of a generation. The one place options are parsed; at start and on every SIGHUP.
+/// </summary>
+internal static partial class RunSettingsLoader
+{
+    /// <exception cref="UsageException">A bad value, a malformed file: one line per failure, naming the option.</exception>
+    public static RunSettings Load(IReadOnlyList<string> args)
+    {
+        (IConfiguration configuration, ForkHostOptions options) = Bind(args);
+        return new RunSettings(ProcessSettingsOf(options), GenerationSettingsOf(options), configuration);
+    }
+
+    /// <summary>The options as bound and validated, before the split.</summary>
+    internal static (IConfiguration Configuration, ForkHostOptions Options) Bind(IReadOnlyList<string> args)
+    {
+        HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        ForkHostConfiguration.AddSources(builder.Configuration, args);
+        builder.Services.AddSingleton<IValidateOptions<ForkHostOptions>, ForkHostOptionsValidator>();
+        builder.Services.AddOptions<ForkHostOptions>()
+            .Bind(builder.Configuration.GetSection(ForkHostOptions.SectionName))
+            .ValidateOnStart();
+
+        using IHost host = builder.Build();
+        try
+        {
+            host.Services.GetRequiredService<IStartupValidator>().Validate();
+            return (builder.Configuration, host.Services.GetRequiredService<IOptions<ForkHostOptions>>().Value);
+        }
+        catch (OptionsValidationException e)
+        {
+            throw new UsageException(string.Join(Environment.NewLine + "forkhost: ", e.Failures));
+        }
+        catch (InvalidOperationException e) when (ConversionFailure().Match(e.Message) is { Success: true } match)
+        {
+            throw new UsageException(
+                $"{RunCommandLine.OptionNameFor(match.Groups["path"].Value)}: '{match.Groups["value"].Value}' is not a valid {FriendlyType(match.Groups["type"].Value)}.");
+        }
+    }
+
+    private static ProcessSettings ProcessSettingsOf(ForkHostOptions options)
+    {
+        ForkHostOptionsValidator.TryParseMode(options.UnixSocketMode, out UnixFileMode mode);
+        return new ProcessSettings(
+            ForkHostOptionsValidator.EffectiveBinds(options),
+            options.Balance,
+            options.Backlog,
+            mode,
+            options.PidFile,
+            options.ControlSocket,
+            options.LogFormat,
+            WorkerIdentity.Resolve(options.User, options.Group),
+            options.User,
+            options.Group);
+    }
+
+    private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(
+        AppSpecification.Parse(options.App!),
+        options.Workers,
+        TimeSpan.FromSeconds(options.Timeout),
+        TimeSpan.FromSeconds(options.BootTimeout),
+        TimeSpan.FromSeconds(options.GracefulTimeout),
+        options.MaxBootFailures,
+        options.MaxRequests,
+        options.MaxRequestsJitter,
+        options.MaxWorkerMemory,
+        options.AccessLog,
+        options.Inherit,
+        options.DisposeBeforeSpawn,
+        options.ForkSafety,
+        string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql);
+
+    private static string FriendlyType(string type) => type switch
+    {
+        "System.Int32" => "whole number",
+        "System.Double" => "number",
+        "System.Boolean" => "true/false value",
+        _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
+        _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
+        _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
+        _ => type,
+    };
+
+    [GeneratedRegex("Failed to convert configuration value '(?<value>[^']*)' at '(?<path>[^']+)' to type '(?<type>[^']+)'")]
+    private static partial Regex ConversionFailure();
+}

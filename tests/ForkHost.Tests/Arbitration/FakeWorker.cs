@@ -1,0 +1,96 @@
+using ForkHost.Channel;
+using ForkHost.Supervisor.Workers;
+
+namespace ForkHost.Tests.Arbitration;
+
+/// <summary>
+/// A worker process that exists only in the test: it records what the arbiter sends it, and the test makes it do what
+/// a real worker does (become ready, heartbeat, fail, exit, die of a signal) through the same events a real one causes.
+/// </summary>
+internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events) : IWorkerProcess
+{
+    private readonly Lock _lock = new();
+    private readonly List<ChannelMessage> _sent = [];
+    private readonly List<int> _signals = [];
+    private int? _exitCode;
+
+    public int Pid { get; } = pid;
+    public WorkerBoot Boot { get; } = boot;
+    public int Slot => Boot.Hello.WorkerId;
+    public int Generation => Boot.Hello.Generation;
+    public ControlChannel? Channel => null;
+
+    /// <summary>Whether it obeys SIGTERM/SIGINT/SIGKILL and Stop messages by exiting at once, as a healthy worker does.</summary>
+    public bool Obedient { get; set; } = true;
+
+    public int? ExitCode
+    {
+        get { lock (_lock) return _exitCode; }
+    }
+
+    public IReadOnlyList<ChannelMessage> Sent
+    {
+        get { lock (_lock) return _sent.ToList(); }
+    }
+
+    public IReadOnlyList<int> Signals
+    {
+        get { lock (_lock) return _signals.ToList(); }
+    }
+
+    public bool TrySend(ChannelMessage message)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null)
+                return false;
+            _sent.Add(message);
+        }
+        if (message is StopMessage && Obedient)
+            Exit(0);
+        return true;
+    }
+
+    public void Signal(int signal)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null)
+                return;
+            _signals.Add(signal);
+        }
+        if (signal == 9 || Obedient)
+            Exit(128 + signal);
+    }
+
+    public void Release()
+    {
+    }
+
+    public void Ready() => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42), []));
+
+    public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20) =>
+        events.MessageReceived(new ReceivedMessage(new HeartbeatMessage(requestsServed, 0, residentBytes, 10 << 20), []));
+
+    /// <summary>The app threw in ConfigureServices: the worker says so, then exits 1, as the real one does.</summary>
+    public void FailBoot(string reason)
+    {
+        events.MessageReceived(new ReceivedMessage(new BootFailedMessage(reason), []));
+        Exit(1);
+    }
+
+    /// <summary>Death by a signal the supervisor did not send (an operator's kill -9, the OOM killer).</summary>
+    public void KilledFromOutside(int signal = 9) => Exit(128 + signal);
+
+    public void Exit(int code)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null)
+                return;
+            _exitCode = code;
+        }
+        events.ChannelEnded(new ChannelClosedException());
+        events.Exited();
+    }
+}
