@@ -1,0 +1,42 @@
+using ForkHost.Logging;
+using ForkHost.Tests.Infrastructure;
+
+namespace ForkHost.Tests.Supervision;
+
+/// <summary>Workers killed from outside while they boot (an operator's kill loop, the OOM killer) never halt the service.</summary>
+public sealed class OutsideKillTests
+{
+    [Fact]
+    public async Task Sigkilling_every_booting_worker_every_50_ms_for_3_seconds_does_not_halt_and_the_service_recovers()
+    {
+        await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--max-boot-failures", "3");
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+
+        var killed = new HashSet<int>();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (DateTime.UtcNow < until)
+        {
+            var ready = forkhost.EventsWithId(EventIds.WorkerReady).Select(e => e.Int("WorkerPid")).ToHashSet();
+            foreach (int pid in forkhost.AllSpawnedWorkerPids.Where(pid => !ready.Contains(pid) && ProcessTable.IsAlive(pid)))
+            {
+                if (Interop.Libc.Kill(pid, Interop.Libc.SIGKILL) == 0)
+                    killed.Add(pid);
+            }
+            await Task.Delay(50);
+        }
+
+        // Far more kills than --max-boot-failures, none of them counted as the app's failure.
+        Assert.True(killed.Count > 3, $"only {killed.Count} workers were killed while booting\n{forkhost.Diagnostics()}");
+        Assert.Empty(forkhost.EventsWithId(EventIds.Halting));
+        Assert.NotEmpty(forkhost.EventsWithId(EventIds.WorkerKilledBeforeReady));
+        Assert.DoesNotContain(forkhost.EventsWithId(EventIds.WorkerBootFailed), e => killed.Contains(e.Int("WorkerPid")));
+
+        // Left alone, the supervisor fills both slots (within the 5 s backoff cap) and serves.
+        await Eventually.HoldsAsync(() => forkhost.EventsWithId(EventIds.WorkerReady).Count(e => !killed.Contains(e.Int("WorkerPid"))) >= 2,
+            TimeSpan.FromSeconds(20), "two workers that were left alone are ready", forkhost.Diagnostics);
+        using HttpClient client = Http.CreateClient();
+        Assert.Contains("from worker", await client.GetStringAsync(address));
+        forkhost.Signal(Interop.Libc.SIGTERM);
+        Assert.Equal(0, await forkhost.WaitForExitAsync());
+    }
+}
