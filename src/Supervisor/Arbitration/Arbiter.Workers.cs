@@ -149,8 +149,9 @@ internal sealed partial class Arbiter
     }
 
     /// <summary>
-    /// --max-requests: a worker past its limit is stopped gracefully and its slot refilled at once. One worker recycles
-    /// at a time, so the others keep serving.
+    /// --max-requests, --max-worker-memory, or a worker that reports it cannot serve any more (its accept loop ended,
+    /// or its own descriptors leave no room for a connection): it is stopped gracefully and its slot refilled at once.
+    /// One worker recycles at a time, so the others keep serving.
     /// </summary>
     private void RecycleIfDue(WorkerProcess worker)
     {
@@ -158,7 +159,9 @@ internal sealed partial class Arbiter
             return;
         HeartbeatMessage heartbeat = worker.LastHeartbeat!;
         long memoryLimit = (long)Options.MaxWorkerMemory * 1024 * 1024;
-        string? reason = heartbeat.RequestsServed >= worker.RequestLimit
+        string? reason = heartbeat.Unhealthy is { } unhealthy
+            ? $"unhealthy: {unhealthy}"
+            : heartbeat.RequestsServed >= worker.RequestLimit
             ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
             : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
                 ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Options.MaxWorkerMemory} MiB"

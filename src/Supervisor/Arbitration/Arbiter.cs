@@ -138,7 +138,7 @@ internal sealed partial class Arbiter
     private void PublishDispatchTargets() =>
         _dispatcher?.SetTargets(_shutdown is not null
             ? []
-            : _workers.Where(w => w.State == WorkerState.Ready).OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Channel).ToList());
+            : _workers.Where(w => w.State == WorkerState.Ready).OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.DispatchTarget).ToList());
 
     /// <summary>Stops serving: halts with <paramref name="exitCode"/> once every worker is gone.</summary>
     private void Halt(int exitCode, string reason)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ForkHost.Channel;
+using ForkHost.Supervisor.Listeners;
 
 namespace ForkHost.Supervisor.Workers;
 
@@ -16,6 +17,7 @@ internal sealed class WorkerProcess
         Process = process;
         Pid = process.Id;
         Channel = channel;
+        DispatchTarget = new DispatchTarget(channel);
         SpawnedAt = now;
         LastHeartbeatAt = now;
     }
@@ -25,6 +27,9 @@ internal sealed class WorkerProcess
     public Process Process { get; }
     public int Pid { get; }
     public ControlChannel Channel { get; }
+
+    /// <summary>The worker as --balance dispatch deals connections to it; its reader keeps the headroom current.</summary>
+    public DispatchTarget DispatchTarget { get; }
 
     public WorkerState State { get; set; } = WorkerState.Booting;
 
@@ -55,7 +60,12 @@ internal sealed class WorkerProcess
             try
             {
                 while (true)
-                    onMessage(this, Channel.Receive());
+                {
+                    ReceivedMessage received = Channel.Receive();
+                    // Here rather than on the arbiter loop: the dispatcher sees new room without waiting for the loop.
+                    DispatchTarget.Observe(received.Message);
+                    onMessage(this, received);
+                }
             }
             catch (Exception e)
             {
