@@ -162,10 +162,10 @@ internal sealed partial class Arbiter
         string? reason = heartbeat.Unhealthy is { } unhealthy
             ? $"unhealthy: {unhealthy}"
             : heartbeat.RequestsServed >= worker.RequestLimit
-            ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
-            : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
-                ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Options.MaxWorkerMemory} MiB"
-                : null;
+                ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
+                : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
+                    ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Options.MaxWorkerMemory} MiB"
+                    : null;
         if (reason is null || _workers.Any(w => w.Recycling && w.State == WorkerState.Stopping))
             return;
         worker.Recycling = true;
