@@ -78,7 +78,7 @@ internal static class Program
         var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
 
         var host = new WorkerHost(instructions, serilog);
-        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, gracefulTimeout, logger);
+        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
         ForkHost.IForkHostApp app;

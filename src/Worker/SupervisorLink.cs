@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using ForkHost.Channel;
+using ForkHost.Logging;
+using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using Microsoft.Extensions.Logging;
 
@@ -15,17 +17,28 @@ internal sealed partial class SupervisorLink : IDisposable
     private readonly ControlChannel _channel;
     private readonly WorkerCounters _counters;
     private readonly DispatchedConnections _dispatched;
+    private readonly DescriptorBudget _descriptors;
+    private readonly WorkerHealth _health;
+    private readonly LogThrottle _lostConnectionLog = new(TimeSpan.FromSeconds(5));
     private readonly TimeSpan _gracefulTimeout;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource<StopRequest> _stop = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<PosixSignalRegistration> _signals = [];
     private readonly CancellationTokenSource _disposed = new();
+    private long _granted;
+    private int _watchingHeadroom;
 
-    public SupervisorLink(ControlChannel channel, WorkerCounters counters, DispatchedConnections dispatched, TimeSpan gracefulTimeout, ILogger logger)
+    /// <summary>How often a worker whose dispatch headroom is used up checks whether connections closed meanwhile.</summary>
+    private static readonly TimeSpan HeadroomPollInterval = TimeSpan.FromMilliseconds(20);
+
+    public SupervisorLink(ControlChannel channel, WorkerCounters counters, DispatchedConnections dispatched, DescriptorBudget descriptors,
+        WorkerHealth health, TimeSpan gracefulTimeout, ILogger logger)
     {
         _channel = channel;
         _counters = counters;
         _dispatched = dispatched;
+        _descriptors = descriptors;
+        _health = health;
         _gracefulTimeout = gracefulTimeout;
         _logger = logger;
         _counters.LimitReached += () => _ = Task.Run(SendHeartbeat);
@@ -50,14 +63,20 @@ internal sealed partial class SupervisorLink : IDisposable
         RequestStop(new StopRequest(graceful, graceful ? _gracefulTimeout : TimeSpan.Zero, $"signal {context.Signal}"));
     }
 
-    public void SendReady(double bootMilliseconds) =>
-        _channel.Send(new ReadyMessage(Environment.ProcessId, bootMilliseconds));
+    public void SendReady(double bootMilliseconds)
+    {
+        _descriptors.Measure();
+        int headroom = _descriptors.ConnectionHeadroom;
+        Volatile.Write(ref _granted, headroom);
+        _channel.Send(new ReadyMessage(Environment.ProcessId, bootMilliseconds, headroom));
+    }
 
-    /// <summary>Starts the reader thread and the heartbeat loop.</summary>
+    /// <summary>Starts the reader thread and the heartbeat loop, whose first heartbeat goes out at once.</summary>
     public void Start(TimeSpan heartbeatInterval)
     {
         var reader = new Thread(ReadUntilStopped) { IsBackground = true, Name = "forkhost-channel" };
         reader.Start();
+        SendHeartbeat();
         _ = HeartbeatAsync(heartbeatInterval);
     }
 
@@ -67,7 +86,21 @@ internal sealed partial class SupervisorLink : IDisposable
         {
             while (true)
             {
-                ReceivedMessage received = _channel.Receive();
+                ReceivedMessage received;
+                try
+                {
+                    received = _channel.Receive();
+                }
+                catch (DescriptorsTruncatedException e) when (e.ChannelMessage is ConnectionMessage)
+                {
+                    // The table was full when the connection arrived. Losing one client is better than the worker
+                    // and every connection it holds; the heartbeat's smaller headroom makes the supervisor wait.
+                    long lost = _dispatched.RecordLost();
+                    if (_lostConnectionLog.ShouldLog(out int suppressed))
+                        LogConnectionLost(_logger, e.Message, _descriptors.OpenDescriptors, _descriptors.Limit, lost, suppressed);
+                    WatchHeadroomIfUsedUp();
+                    continue;
+                }
                 if (received.Message is StopMessage stop)
                 {
                     RequestStop(new StopRequest(stop.Graceful, TimeSpan.FromMilliseconds(stop.DeadlineMilliseconds), "stop message from the supervisor"));
@@ -77,6 +110,7 @@ internal sealed partial class SupervisorLink : IDisposable
                 {
                     if (!_dispatched.Deliver(connection.Listener, received.Descriptors[0]))
                         throw new ChannelProtocolException($"Connection message names listener {connection.Listener}; this worker serves {_dispatched.Count}.");
+                    WatchHeadroomIfUsedUp();
                     continue;
                 }
                 FileDescriptors.CloseAll(received.Descriptors);
@@ -120,12 +154,57 @@ internal sealed partial class SupervisorLink : IDisposable
         }
     }
 
+    /// <summary>
+    /// --balance dispatch: once the supervisor has sent all the connections the last heartbeat allowed, it sends no
+    /// more until the next one. Waiting a whole heartbeat interval would leave clients in its backlog while this worker
+    /// has room again, so the worker reports as soon as a connection has closed. Polls only while the room is used up.
+    /// </summary>
+    private void WatchHeadroomIfUsedUp()
+    {
+        if (_dispatched.Received >= Volatile.Read(ref _granted) && Interlocked.Exchange(ref _watchingHeadroom, 1) == 0)
+            _ = WatchHeadroomAsync();
+    }
+
+    private async Task WatchHeadroomAsync()
+    {
+        try
+        {
+            while (_dispatched.Received >= Volatile.Read(ref _granted))
+            {
+                await Task.Delay(HeadroomPollInterval, _disposed.Token);
+                if (_descriptors.ConnectionHeadroom > 0)
+                    SendHeartbeat();
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // Exiting; the regular heartbeat loop reports a closed channel.
+        }
+        finally
+        {
+            Volatile.Write(ref _watchingHeadroom, 0);
+        }
+    }
+
     private void SendHeartbeat()
     {
         try
         {
+            // Received before the count: a connection arriving in between is counted twice (less headroom), never missed.
+            long received = _dispatched.Received;
+            _descriptors.Measure();
+            int headroom = _descriptors.ConnectionHeadroom;
+            Volatile.Write(ref _granted, received + headroom);
             _channel.Send(new HeartbeatMessage(
-                _counters.Served, _counters.InFlight, ProcessMemory.ResidentBytes(), GC.GetTotalMemory(forceFullCollection: false)));
+                _counters.Served,
+                _counters.InFlight,
+                ProcessMemory.ResidentBytes(),
+                GC.GetTotalMemory(forceFullCollection: false),
+                _descriptors.OpenDescriptors,
+                _descriptors.Limit,
+                headroom,
+                received,
+                _health.UnhealthyReason()));
         }
         catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
         {
@@ -143,6 +222,10 @@ internal sealed partial class SupervisorLink : IDisposable
     [LoggerMessage(EventId = Logging.EventIds.WorkerStopping, Level = LogLevel.Information,
         Message = "Stopping ({Reason}); graceful: {Graceful}, deadline {DeadlineSeconds:0.#} s")]
     private static partial void LogStopRequested(ILogger logger, string reason, bool graceful, double deadlineSeconds);
+
+    [LoggerMessage(EventId = EventIds.WorkerConnectionLost, Level = LogLevel.Warning,
+        Message = "A connection from the supervisor was lost: {Error} ({OpenDescriptors} of {DescriptorLimit} descriptors open; {Lost} lost so far, {Suppressed} since the last line)")]
+    private static partial void LogConnectionLost(ILogger logger, string error, int? openDescriptors, int? descriptorLimit, long lost, int suppressed);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerChannelError, Level = LogLevel.Error,
         Message = "Protocol error on the channel from the supervisor: {Error}")]

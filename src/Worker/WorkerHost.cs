@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using ForkHost.Apps;
 using ForkHost.Channel;
+using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Draining;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -26,6 +26,8 @@ internal sealed partial class WorkerHost
     private readonly WorkerCounters _counters;
     private readonly ConnectionDrain _drain = new();
     private readonly DispatchedConnections _dispatched;
+    private readonly DescriptorBudget _descriptors;
+    private readonly WorkerHealth _health;
     private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
     public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
@@ -34,9 +36,16 @@ internal sealed partial class WorkerHost
         _serilog = serilog;
         _counters = new WorkerCounters { Limit = instructions.Hello.Configuration.RecycleAfterRequests };
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
+        _descriptors = new DescriptorBudget(_drain, TimeProvider.System);
+        _health = new WorkerHealth(_descriptors, TimeProvider.System);
     }
 
     public WorkerCounters Counters => _counters;
+
+    /// <summary>How full the descriptor table is, and how many more connections fit; heartbeats report it.</summary>
+    public DescriptorBudget Descriptors => _descriptors;
+
+    public WorkerHealth Health => _health;
 
     /// <summary>Where the channel delivers the connections the supervisor accepted (--balance dispatch).</summary>
     public DispatchedConnections Dispatched => _dispatched;
@@ -67,16 +76,18 @@ internal sealed partial class WorkerHost
         builder.Services.AddSingleton<IHostLifetime, WorkerLifetime>();
         // The stop deadline comes with each stop request and is enforced by the token passed to StopAsync.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
-        // Kestrel calls listen() again on the inherited socket; the same backlog keeps the supervisor's setting.
-        builder.WebHost.UseSockets(o => o.Backlog = configuration.Backlog);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
+        // The listener calls listen() again on the inherited socket; the same backlog keeps the supervisor's setting.
         builder.Services.AddSingleton<IConnectionListenerFactory>(provider => new DrainableListenerFactory(
-            new SocketTransportFactory(provider.GetRequiredService<IOptions<SocketTransportOptions>>(), provider.GetRequiredService<ILoggerFactory>()),
+            configuration.Backlog,
             _drain,
             _dispatched,
-            provider.GetRequiredService<SocketConnectionContextFactory>()));
+            provider.GetRequiredService<SocketConnectionContextFactory>(),
+            _descriptors,
+            _health,
+            provider.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.Worker.Accepting")));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -94,8 +94,10 @@ internal sealed class ControlChannel : IDisposable
 
     /// <summary>
     /// Blocks until a message arrives. Received descriptors are close-on-exec (MSG_CMSG_CLOEXEC), so no later spawn
-    /// inherits them by accident. Throws <see cref="ChannelClosedException"/> at end of stream and
-    /// <see cref="ChannelProtocolException"/> for anything malformed, after closing any descriptors that came with it.
+    /// inherits them by accident. Throws <see cref="ChannelClosedException"/> at end of stream,
+    /// <see cref="DescriptorsTruncatedException"/> when this process's descriptor table had no room for the descriptors
+    /// of a valid message, and <see cref="ChannelProtocolException"/> for anything malformed; each after closing any
+    /// descriptors that came with it.
     /// </summary>
     public unsafe ReceivedMessage Receive()
     {
@@ -136,8 +138,6 @@ internal sealed class ControlChannel : IDisposable
                 throw new ChannelClosedException();
             if ((message.Flags & Interop.Libc.MSG_TRUNC) != 0)
                 throw new ChannelProtocolException($"Message larger than the channel limit of {ChannelProtocol.MaxMessageLength} bytes.");
-            if ((message.Flags & Interop.Libc.MSG_CTRUNC) != 0)
-                throw new ChannelProtocolException($"Message carried more than {ChannelProtocol.MaxDescriptorsPerMessage} descriptors.");
 
             ChannelMessage decoded = ChannelMessageCodec.Decode(buffer.AsSpan(0, (int)received));
             int expected = decoded switch
@@ -146,6 +146,14 @@ internal sealed class ControlChannel : IDisposable
                 ConnectionMessage => 1,
                 _ => 0,
             };
+            if ((message.Flags & Interop.Libc.MSG_CTRUNC) != 0)
+            {
+                // The control buffer holds every descriptor a valid message can carry, so a cut with fewer than the
+                // message describes is the kernel failing to install them here: EMFILE, not the peer's fault.
+                if (descriptors.Count < expected)
+                    throw new DescriptorsTruncatedException(decoded, expected, descriptors.Count);
+                throw new ChannelProtocolException($"{decoded.Type} message carried more descriptors than the {expected} it describes (at most {ChannelProtocol.MaxDescriptorsPerMessage} fit).");
+            }
             if (descriptors.Count != expected)
                 throw new ChannelProtocolException($"{decoded.Type} message came with {descriptors.Count} descriptors; it describes {expected}.");
             return new ReceivedMessage(decoded, descriptors);

@@ -52,6 +52,8 @@ internal static class EventIds
     // Supervisor: --balance dispatch (the supervisor accepts and hands connections to workers).
     public const int DispatchAcceptFailed = 1300;
     public const int DispatchDropped = 1301;
+    public const int DispatchDescriptorsExhausted = 1302;
+    public const int DispatchHeld = 1303;
 
     // Worker.
     public const int WorkerStopping = 2002;
@@ -59,6 +61,14 @@ internal static class EventIds
     public const int WorkerChannelError = 2005;
     public const int WorkerDrainLingering = 2007;
     public const int AccessLog = 2010;
+
+    // Worker: accepting and descriptors (rate-limited: at most one line per event and listener every 5 s).
+    public const int WorkerDescriptorsExhausted = 2011;
+    public const int WorkerAcceptFailed = 2012;
+    public const int WorkerAcceptPaused = 2013;
+    public const int WorkerAcceptResumed = 2014;
+    public const int WorkerAcceptEnded = 2015;
+    public const int WorkerConnectionLost = 2016;
 
     // Fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;

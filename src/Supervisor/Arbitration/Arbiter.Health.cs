@@ -56,8 +56,9 @@ internal sealed partial class Arbiter
     }
 
     /// <summary>
-    /// --max-requests and --max-worker-memory: a worker past its limit is stopped gracefully and its slot refilled at
-    /// once. One worker recycles at a time, so the others keep serving.
+    /// --max-requests, --max-worker-memory, or a worker that reports it cannot serve any more (its accept loop ended,
+    /// or its own descriptors leave no room for a connection): it is stopped gracefully and its slot refilled at once.
+    /// One worker recycles at a time, so the others keep serving.
     /// </summary>
     private void RecycleIfDue(WorkerHandle worker)
     {
@@ -65,15 +66,17 @@ internal sealed partial class Arbiter
             return;
         HeartbeatMessage heartbeat = worker.LastHeartbeat!;
         long memoryLimit = Settings.MaxWorkerMemoryBytes;
-        string? reason = heartbeat.RequestsServed >= worker.RequestLimit
-            ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
-            : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
-                ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Settings.MaxWorkerMemoryMiB} MiB"
-                : null;
-        if (reason is null || _workers.Any(w => w.StopReason == WorkerStopReason.Recycled && w.State == WorkerState.Stopping))
+        string? reason = heartbeat.Unhealthy is { } unhealthy
+            ? $"unhealthy: {unhealthy}"
+            : heartbeat.RequestsServed >= worker.RequestLimit
+                ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
+                : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
+                    ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Settings.MaxWorkerMemoryMiB} MiB"
+                    : null;
+        if (reason is null || _workers.Any(w => w.StopReason is WorkerStopReason.Recycled or WorkerStopReason.Unhealthy && w.State == WorkerState.Stopping))
             return;
         LogRecycling(_logger, worker.Slot, worker.Pid, reason);
-        StopWorker(worker, WorkerStopReason.Recycled, graceful: true, Settings.GracefulTimeout);
+        StopWorker(worker, heartbeat.Unhealthy is null ? WorkerStopReason.Recycled : WorkerStopReason.Unhealthy, graceful: true, Settings.GracefulTimeout);
     }
 
     /// <summary>Kills workers that never became ready, stopped heartbeating, or outlived their stop deadline.</summary>

@@ -37,6 +37,8 @@ internal sealed partial class Arbiter
                 w.LastHeartbeat?.RequestsInFlight,
                 w.LastHeartbeat?.ResidentBytes,
                 w.LastHeartbeat?.ManagedHeapBytes,
+                w.LastHeartbeat?.OpenDescriptors,
+                w.LastHeartbeat?.DescriptorLimit,
                 w.State == WorkerState.Booting ? null : now - w.LastHeartbeatAt))
             .ToList();
         return new StatusSnapshot(

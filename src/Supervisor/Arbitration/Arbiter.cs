@@ -140,8 +140,8 @@ internal sealed partial class Arbiter
     private void PublishDispatchTargets() =>
         _dispatcher?.SetTargets(_shutdown is not null
             ? []
-            : _workers.Where(w => w.State == WorkerState.Ready && w.Process.Channel is not null)
-                .OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Process.Channel!).ToList());
+            : _workers.Where(w => w.State == WorkerState.Ready && w.Process.DispatchTarget is not null)
+                .OrderBy(w => w.Slot).ThenBy(w => w.Generation).Select(w => w.Process.DispatchTarget!).ToList());
 
     private string StatusText()
     {

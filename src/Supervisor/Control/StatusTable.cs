@@ -6,10 +6,10 @@ namespace ForkHost.Supervisor.Control;
 /// <summary>The human form of a <see cref="StatusSnapshot"/>: a header, then one row per worker.</summary>
 internal static class StatusTable
 {
-    private static readonly string[] Headings = ["SLOT", "PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "RSS", "HEARTBEAT"];
+    private static readonly string[] Headings = ["SLOT", "PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "RSS", "FDS", "HEARTBEAT"];
 
     /// <summary>Columns aligned to the right hold numbers; STATE and the durations read better on the left.</summary>
-    private static readonly bool[] RightAligned = [true, true, true, false, false, true, true, true, false];
+    private static readonly bool[] RightAligned = [true, true, true, false, false, true, true, true, true, false];
 
     public static string Format(StatusSnapshot status, string controlSocket)
     {
@@ -32,6 +32,7 @@ internal static class StatusTable
             w.RequestsServed is { } served ? Number(served) : "-",
             w.RequestsInFlight is { } inFlight ? Number(inFlight) : "-",
             w.ResidentBytes is { } rss ? Bytes(rss) : "-",
+            Descriptors(w.OpenDescriptors, w.DescriptorLimit),
             w.LastHeartbeatAgeMs is { } age ? string.Create(CultureInfo.InvariantCulture, $"{age / 1000.0:0.0}s ago") : "-",
         }).ToList();
 
@@ -55,6 +56,13 @@ internal static class StatusTable
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Open descriptors against the limit, "57/256"; "?" for a count that failed (a full table), no limit when unlimited.</summary>
+    internal static string Descriptors(int? open, int? limit) => (open, limit) switch
+    {
+        (null, null) => "-",
+        _ => $"{(open is { } count ? Number(count) : "?")}{(limit is { } max ? "/" + Number(max) : "")}",
+    };
 
     internal static string Duration(long milliseconds)
     {

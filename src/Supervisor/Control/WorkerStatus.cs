@@ -7,6 +7,8 @@ namespace ForkHost.Supervisor.Control;
 /// <param name="State">booting, ready or stopping.</param>
 /// <param name="UptimeMs">Since it was spawned.</param>
 /// <param name="BootMs">From spawn to ready; null until it is ready.</param>
+/// <param name="OpenDescriptors">Descriptors the worker has open; null until its first heartbeat, or when it could not count them.</param>
+/// <param name="DescriptorLimit">Its soft RLIMIT_NOFILE; null until its first heartbeat, or when unlimited.</param>
 internal sealed record WorkerStatus(
     int Slot,
     int Pid,
@@ -18,4 +20,6 @@ internal sealed record WorkerStatus(
     int? RequestsInFlight,
     long? ResidentBytes,
     long? ManagedHeapBytes,
+    int? OpenDescriptors,
+    int? DescriptorLimit,
     long? LastHeartbeatAgeMs);

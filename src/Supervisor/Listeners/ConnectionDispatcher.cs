@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using ForkHost.Channel;
+using ForkHost.Descriptors;
 using ForkHost.Logging;
+using ForkHost.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Supervisor.Listeners;
@@ -8,9 +10,10 @@ namespace ForkHost.Supervisor.Listeners;
 /// <summary>
 /// --balance dispatch: the supervisor accepts every connection itself and hands it to the ready workers in turn
 /// (round-robin, as Node's cluster module does), over each worker's channel with SCM_RIGHTS. Keep-alive connections
-/// then spread evenly whatever the kernel's wake-up order or hash. A worker whose channel queue is full is skipped;
-/// when no worker can take a connection, it waits here and accepting pauses, so further clients wait in the kernel's
-/// backlog as they would without the supervisor in the path.
+/// then spread evenly whatever the kernel's wake-up order or hash. A worker whose channel queue is full, or that has
+/// no descriptor headroom for another connection (<see cref="DispatchTarget"/>), is skipped; when no worker can take a
+/// connection, it waits here and accepting pauses, so further clients wait in the kernel's backlog as they would
+/// without the supervisor in the path.
 /// </summary>
 internal sealed partial class ConnectionDispatcher : IAsyncDisposable
 {
@@ -20,10 +23,16 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     private readonly Queue<(int Listener, Socket Connection)> _waiting = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _acceptLoops = [];
-    private ControlChannel[] _targets = [];
+    private readonly LogThrottle _shortageLog = new(LogInterval);
+    private readonly LogThrottle _failureLog = new(LogInterval);
+    private readonly LogThrottle _heldLog = new(LogInterval);
+    private DispatchTarget[] _targets = [];
     private Task? _stopped;
     private TaskCompletionSource _drained = NewSignal();
     private int _next;
+
+    /// <summary>At most one line per interval for each kind of repeated trouble (accept failures, no headroom).</summary>
+    public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(5);
 
     public ConnectionDispatcher(IReadOnlyList<Listener> listeners, ILogger logger)
     {
@@ -38,10 +47,11 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// The channels of the workers that may receive connections from now on, in turn. A worker left out receives
-    /// nothing more once this returns, so a Stop message sent after it is the last thing on that worker's channel.
+    /// The workers that may receive connections from now on, in turn. A worker left out receives nothing more once
+    /// this returns, so a Stop message sent after it is the last thing on that worker's channel. Called after every
+    /// batch of arbiter events, heartbeats included, so connections waiting for headroom are offered again then.
     /// </summary>
-    public void SetTargets(IReadOnlyList<ControlChannel> targets)
+    public void SetTargets(IReadOnlyList<DispatchTarget> targets)
     {
         lock (_lock)
         {
@@ -82,12 +92,14 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     {
         Socket listener = _listeners[index].Socket;
         CancellationToken stopping = _stopping.Token;
+        var backoff = new AcceptBackoff();
         while (!stopping.IsCancellationRequested)
         {
             Socket connection;
             try
             {
                 connection = await listener.AcceptAsync(stopping);
+                backoff.Reset();
             }
             catch (OperationCanceledException)
             {
@@ -97,14 +109,27 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
             {
                 break;
             }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up while in the backlog: nothing to hand out, nothing wrong.
+                continue;
+            }
             catch (SocketException e)
             {
-                // accept(2) fails for one connection (ECONNABORTED, a network error Linux passes on) or for a passing
-                // shortage (EMFILE, ENOBUFS); a supervisor that stopped accepting would serve nothing, so it retries,
-                // pausing longer when out of descriptors so that the workers can close some.
-                LogAcceptFailed(_logger, _listeners[index].Address, e.Message);
-                bool shortage = e.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable;
-                await Task.Delay(shortage ? 100 : 10, CancellationToken.None);
+                // A passing shortage (EMFILE, ENFILE, ENOBUFS, ENOMEM) or a network error Linux passes on: a supervisor
+                // that stopped accepting would serve nothing, so it pauses, longer each time up to a second, and
+                // tries again; the clients wait in the backlog meanwhile. One line per interval, with a count.
+                TimeSpan delay = backoff.Next();
+                if (DescriptorTable.IsShortage(e.SocketErrorCode))
+                {
+                    if (_shortageLog.ShouldLog(out int suppressed))
+                        LogShortage(_logger, _listeners[index].Address, e.Message, DescriptorTable.CountOpen(), DescriptorTable.Limit(), delay.TotalMilliseconds, suppressed);
+                }
+                else if (_failureLog.ShouldLog(out int suppressed))
+                {
+                    LogAcceptFailed(_logger, _listeners[index].Address, e.Message, delay.TotalMilliseconds, suppressed);
+                }
+                await Task.Delay(delay, CancellationToken.None);
                 continue;
             }
 
@@ -115,6 +140,8 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
                 if (_waiting.Count == 0 && TrySendLocked(index, connection))
                     continue;
                 _waiting.Enqueue((index, connection));
+                if (_targets.Length > 0 && !_targets.Any(t => t.HasRoom) && _heldLog.ShouldLog(out int suppressed))
+                    LogHeld(_logger, _targets.Length, suppressed);
                 if (_drained.Task.IsCompleted)
                     _drained = NewSignal();
                 drained = _drained.Task;
@@ -137,16 +164,19 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     {
         for (int attempt = 0; attempt < _targets.Length; attempt++)
         {
-            ControlChannel target = _targets[_next++ % _targets.Length];
+            DispatchTarget target = _targets[_next++ % _targets.Length];
+            if (!target.HasRoom)
+                continue;
             try
             {
-                if (!target.TrySend(new ConnectionMessage(listener), [(int)connection.SafeHandle.DangerousGetHandle()]))
+                if (!target.Channel.TrySend(new ConnectionMessage(listener), [(int)connection.SafeHandle.DangerousGetHandle()]))
                     continue;
             }
             catch (Exception e) when (e is ChannelClosedException or ObjectDisposedException or System.ComponentModel.Win32Exception)
             {
                 continue;
             }
+            target.Sent();
             connection.Dispose();
             return true;
         }
@@ -170,8 +200,17 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    [LoggerMessage(EventId = EventIds.DispatchAcceptFailed, Level = LogLevel.Warning, Message = "Accepting on {Address} failed, trying again: {Error}")]
-    private static partial void LogAcceptFailed(ILogger logger, string address, string error);
+    [LoggerMessage(EventId = EventIds.DispatchAcceptFailed, Level = LogLevel.Warning,
+        Message = "Accepting on {Address} failed: {Error}; pausing {DelayMilliseconds:0} ms and trying again ({Suppressed} more since the last line)")]
+    private static partial void LogAcceptFailed(ILogger logger, string address, string error, double delayMilliseconds, int suppressed);
+
+    [LoggerMessage(EventId = EventIds.DispatchDescriptorsExhausted, Level = LogLevel.Warning,
+        Message = "Accepting on {Address} failed: {Error} ({OpenDescriptors} of {DescriptorLimit} descriptors open in the supervisor); pausing {DelayMilliseconds:0} ms and trying again ({Suppressed} more since the last line)")]
+    private static partial void LogShortage(ILogger logger, string address, string error, int? openDescriptors, int? descriptorLimit, double delayMilliseconds, int suppressed);
+
+    [LoggerMessage(EventId = EventIds.DispatchHeld, Level = LogLevel.Warning,
+        Message = "None of the {Workers} ready workers has descriptors for another connection; new clients wait in the backlog until one has ({Suppressed} more since the last line)")]
+    private static partial void LogHeld(ILogger logger, int workers, int suppressed);
 
     [LoggerMessage(EventId = EventIds.DispatchDropped, Level = LogLevel.Warning, Message = "Closed {Count} accepted connections no worker could take before the stop")]
     private static partial void LogDropped(ILogger logger, int count);

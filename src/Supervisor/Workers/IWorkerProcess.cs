@@ -1,4 +1,5 @@
 using ForkHost.Channel;
+using ForkHost.Supervisor.Listeners;
 
 namespace ForkHost.Supervisor.Workers;
 
@@ -10,8 +11,8 @@ internal interface IWorkerProcess
     /// <summary>The exit code once the process has exited (128 + N for death by signal N), else null.</summary>
     int? ExitCode { get; }
 
-    /// <summary>The supervisor's end of the channel, for --balance dispatch; null for a process without one (tests).</summary>
-    ControlChannel? Channel { get; }
+    /// <summary>The worker as --balance dispatch deals connections to it; null for a process without a channel (tests).</summary>
+    DispatchTarget? DispatchTarget { get; }
 
     /// <summary>Best effort: a worker that has already gone cannot be told anything.</summary>
     bool TrySend(ChannelMessage message);

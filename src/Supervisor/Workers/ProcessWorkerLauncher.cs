@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ForkHost.Channel;
+using ForkHost.Supervisor.Listeners;
 
 namespace ForkHost.Supervisor.Workers;
 
@@ -53,7 +54,7 @@ internal sealed class ProcessWorkerLauncher(WorkerSpawner spawner) : IWorkerLaun
 
         public int? ExitCode => process.HasExited ? process.ExitCode : null;
 
-        public ControlChannel? Channel => channel;
+        public DispatchTarget? DispatchTarget { get; } = new(channel);
 
         public void StartReading(IWorkerEvents events)
         {
@@ -62,7 +63,12 @@ internal sealed class ProcessWorkerLauncher(WorkerSpawner spawner) : IWorkerLaun
                 try
                 {
                     while (true)
-                        events.MessageReceived(channel.Receive());
+                    {
+                        ReceivedMessage received = channel.Receive();
+                        // Here rather than on the arbiter loop: the dispatcher sees new room without waiting for the loop.
+                        DispatchTarget!.Observe(received.Message);
+                        events.MessageReceived(received);
+                    }
                 }
                 catch (Exception e)
                 {

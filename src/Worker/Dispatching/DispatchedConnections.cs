@@ -13,6 +13,8 @@ internal sealed class DispatchedConnections
 {
     private readonly Channel<Socket>[] _queues;
     private readonly ConnectionDrain _drain;
+    private long _received;
+    private long _lost;
 
     public DispatchedConnections(int listeners, ConnectionDrain drain)
     {
@@ -26,9 +28,23 @@ internal sealed class DispatchedConnections
 
     public ChannelReader<Socket> For(int listener) => _queues[listener].Reader;
 
+    /// <summary>Connection messages read from the channel, delivered or lost; the heartbeat reports it.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>
+    /// A Connection message whose descriptor the kernel could not install (the table was full): the client's
+    /// connection is gone, since the supervisor closed its copy when it sent it. Returns how many were lost so far.
+    /// </summary>
+    public long RecordLost()
+    {
+        Interlocked.Increment(ref _received);
+        return Interlocked.Increment(ref _lost);
+    }
+
     /// <summary>Queues a received connection; false (and the descriptor closed) when no listener has that index.</summary>
     public bool Deliver(int listener, int descriptor)
     {
+        Interlocked.Increment(ref _received);
         var handle = new SafeSocketHandle(descriptor, ownsHandle: true);
         Socket socket;
         try

@@ -1,23 +1,32 @@
 using System.Net;
+using ForkHost.Worker.Accepting;
+using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker.Draining;
 
 /// <summary>
-/// Kestrel's only transport in a worker: its socket transport for the listening sockets the supervisor sent, wrapped
-/// so that the worker can stop accepting without stopping the server; and, for addresses the supervisor accepts on
-/// itself (--balance dispatch), a listener fed by the channel.
+/// Kestrel's only transport in a worker: the listening sockets the supervisor sent, accepted within the descriptor
+/// budget (<see cref="InheritedSocketListener"/>) and wrapped so that the worker can stop accepting without stopping
+/// the server; and, for addresses the supervisor accepts on itself (--balance dispatch), a listener fed by the channel.
 /// </summary>
 internal sealed class DrainableListenerFactory(
-    IConnectionListenerFactory sockets,
+    int backlog,
     ConnectionDrain drain,
     DispatchedConnections dispatched,
-    SocketConnectionContextFactory contexts) : IConnectionListenerFactory
+    SocketConnectionContextFactory contexts,
+    DescriptorBudget budget,
+    WorkerHealth health,
+    ILogger logger) : IConnectionListenerFactory
 {
-    public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
-        endpoint is DispatchedEndPoint address
-            ? new DispatchedListener(address, dispatched, contexts, drain)
-            : new DrainableListener(await sockets.BindAsync(endpoint, cancellationToken), drain);
+    public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IConnectionListener>(endpoint switch
+        {
+            DispatchedEndPoint address => new DispatchedListener(address, dispatched, contexts, drain),
+            FileHandleEndPoint handle => new DrainableListener(InheritedSocketListener.Bind(handle, backlog, contexts, budget, health, logger), drain),
+            _ => throw new NotSupportedException($"A worker binds nothing of its own; {endpoint} is neither a received socket nor a dispatched address."),
+        });
 }

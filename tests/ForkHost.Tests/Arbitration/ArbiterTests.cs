@@ -203,6 +203,34 @@ public sealed class ArbiterTests
     }
 
     [Fact]
+    public async Task Workers_past_their_limits_or_unhealthy_are_recycled_one_at_a_time_and_replaced_at_once()
+    {
+        await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 2, MaxRequests = 100 });
+        await harness.StartAsync();
+        IReadOnlyList<FakeWorker> first = harness.Launcher.Live;
+        foreach (FakeWorker worker in first)
+            worker.Obedient = false;
+
+        first[0].Heartbeat(unhealthy: "accepting failed for 5 s (EMFILE) (test)");
+        first[1].Heartbeat(requestsServed: 100);
+        await harness.SettleAsync();
+
+        // The unhealthy one is stopped gracefully and replaced; the other waits for it to be gone.
+        Assert.IsType<StopMessage>(Assert.Single(first[0].Sent));
+        Assert.Empty(first[1].Sent);
+        Assert.Contains("unhealthy: accepting failed", Assert.Single(harness.Logger.WithId(EventIds.WorkerRecycling)));
+        Assert.Equal(3, harness.Launcher.Live.Count);
+
+        first[0].Exit(0);
+        await harness.SettleAsync();
+        first[1].Heartbeat(requestsServed: 101);
+        await harness.SettleAsync();
+        Assert.IsType<StopMessage>(Assert.Single(first[1].Sent));
+        Assert.Contains("--max-requests limit 100", harness.Logger.WithId(EventIds.WorkerRecycling)[1]);
+        Assert.Empty(harness.Logger.WithId(EventIds.WorkerCrashed));
+    }
+
+    [Fact]
     public async Task A_worker_not_ready_within_the_boot_timeout_is_killed_and_counted_as_a_boot_failure()
     {
         await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 1, BootTimeout = TimeSpan.FromSeconds(2) });

@@ -18,7 +18,7 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
     public WorkerBoot Boot { get; } = boot;
     public int Slot => Boot.Hello.WorkerId;
     public int Generation => Boot.Hello.Generation;
-    public ControlChannel? Channel => null;
+    public Supervisor.Listeners.DispatchTarget? DispatchTarget => null;
 
     /// <summary>Whether it obeys SIGTERM/SIGINT/SIGKILL and Stop messages by exiting at once, as a healthy worker does.</summary>
     public bool Obedient { get; set; } = true;
@@ -67,10 +67,11 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
     {
     }
 
-    public void Ready() => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42), []));
+    public void Ready() => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42, ConnectionHeadroom: 100), []));
 
-    public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20) =>
-        events.MessageReceived(new ReceivedMessage(new HeartbeatMessage(requestsServed, 0, residentBytes, 10 << 20), []));
+    public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20, string? unhealthy = null) =>
+        events.MessageReceived(new ReceivedMessage(
+            new HeartbeatMessage(requestsServed, 0, residentBytes, 10 << 20, OpenDescriptors: 40, DescriptorLimit: 1024, ConnectionHeadroom: 100, ConnectionsReceived: 0, unhealthy), []));
 
     /// <summary>The app threw in ConfigureServices: the worker says so, then exits 1, as the real one does.</summary>
     public void FailBoot(string reason)

@@ -14,8 +14,8 @@ public sealed class ChannelMessageCodecTests
                 new Dictionary<string, string?> { ["ForkHost:Workers"] = "4" }, new Dictionary<string, string> { ["greeting"] = "hi" })),
             new HandlesMessage([new HandleDescription(HandleKind.Listener, Address: "http://127.0.0.1:8000"),
                 new HandleDescription(HandleKind.InheritedConnection, null, "127.0.0.1:5000", "127.0.0.1:3306", "mysql", new Dictionary<string, string> { ["mysql.capabilities"] = "123" })]),
-            new ReadyMessage(99, 123.5),
-            new HeartbeatMessage(10, 2, 50_000_000, 8_000_000),
+            new ReadyMessage(99, 123.5, 20),
+            new HeartbeatMessage(10, 2, 50_000_000, 8_000_000, 204, 256, 20, 7, "accepting on 127.0.0.1:8000 ended"),
             new StopMessage(true, 30_000),
             new BootFailedMessage("boom"),
         ];

@@ -90,7 +90,7 @@ public sealed class ControlChannelTests
         (ControlChannel extraA, ControlChannel extraB) = ControlChannel.CreatePair();
         using var ___ = extraB;
         int extra = extraA.Descriptor;
-        supervisor.Send(new ReadyMessage(1, 1), [extra]);
+        supervisor.Send(new ReadyMessage(1, 1, 0), [extra]);
         extraA.Dispose();
         var error = Assert.Throws<ChannelProtocolException>(() => worker.Receive());
         Assert.Contains("came with 1 descriptors", error.Message);

@@ -28,15 +28,26 @@ internal sealed class ForkHostProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts <c>forkhost ARGS</c> (JSON logs are added for "run").</summary>
-    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null)
+    /// <param name="descriptorLimit">
+    /// RLIMIT_NOFILE for the supervisor and so its workers, soft and hard (the runtime raises a soft limit to the hard
+    /// one at start), set by prlimit(1), which execs the supervisor: its pid is the supervisor's.
+    /// </param>
+    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null, int? descriptorLimit = null)
     {
-        var startInfo = new ProcessStartInfo(executable ?? RepositoryPaths.Supervisor)
+        string program = executable ?? RepositoryPaths.Supervisor;
+        var startInfo = new ProcessStartInfo(descriptorLimit is null ? program : "prlimit")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (descriptorLimit is int limit)
+        {
+            startInfo.ArgumentList.Add($"--nofile={limit}:{limit}");
+            startInfo.ArgumentList.Add("--");
+            startInfo.ArgumentList.Add(program);
+        }
         var list = args.ToList();
         foreach (string arg in list)
             startInfo.ArgumentList.Add(arg);

@@ -102,12 +102,15 @@ public sealed class ControlProtocolTests
 
         var status = new StatusSnapshot(10, "1.0.0", 1000, 1, 2, 2, 1, null, ["http://127.0.0.1:8000"],
         [
-            new WorkerStatus(1, 11, 1, "ready", 900, 100, 5, 0, 1 << 20, 1 << 19, 300),
-            new WorkerStatus(2, 12, 1, "booting", 50, null, null, null, null, null, null),
+            new WorkerStatus(1, 11, 1, "ready", 900, 100, 5, 0, 1 << 20, 1 << 19, 57, 256, 300),
+            new WorkerStatus(2, 12, 1, "booting", 50, null, null, null, null, null, null, null, null),
         ]);
         string[] lines = StatusTable.Format(status, "/run/x.sock").Split('\n');
         Assert.Equal("workers: 2 wanted, 2 live, 1 ready", lines[1]);
-        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["2", "12", "1", "booting", "0.1s", "-", "-", "-", "-"]);
+        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["2", "12", "1", "booting", "0.1s", "-", "-", "-", "-", "-"]);
+        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["1", "11", "1", "ready", "0.9s", "5", "0", "1.0", "MiB", "57/256", "0.3s", "ago"]);
+        Assert.Equal("?/256", StatusTable.Descriptors(null, 256));
+        Assert.Equal("57", StatusTable.Descriptors(57, null));
     }
 
     private static string Reject(string line) =>

@@ -84,7 +84,7 @@ public sealed class StatusCommandTests : IDisposable
         Assert.Contains(address.GetLeftPart(UriPartial.Authority), table);
         string[] lines = table.Split('\n');
         string heading = Assert.Single(lines, l => l.StartsWith("SLOT", StringComparison.Ordinal));
-        Assert.All(["PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "RSS", "HEARTBEAT"], column => Assert.Contains(column, heading));
+        Assert.All(["PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "RSS", "FDS", "HEARTBEAT"], column => Assert.Contains(column, heading));
         Assert.All(forkhost.WorkerPids(), pid => Assert.Single(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is [_, var p, "1", "ready", ..] && p == pid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 

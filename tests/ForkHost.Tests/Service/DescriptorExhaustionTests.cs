@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using ForkHost.Logging;
+using ForkHost.Tests.Infrastructure;
+
+namespace ForkHost.Tests.Service;
+
+/// <summary>
+/// A supervisor started with RLIMIT_NOFILE 256 (a worker holds ~200 at idle) and flooded with far more keep-alive
+/// connections than fit: the workers pause accepting instead of filling their tables, answer correctly once the
+/// clients are gone, and are never replaced for it; a worker whose own descriptors fill its table is.
+/// </summary>
+public sealed class DescriptorExhaustionTests
+{
+    private const int DescriptorLimit = 256;
+    private const int Connections = 700;
+
+    [Fact]
+    public async Task Shared_mode_workers_pause_at_the_descriptor_limit_and_answer_correctly_after_a_flood()
+    {
+        string socket = ControlSocketPath();
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--control-socket", socket], descriptorLimit: DescriptorLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+
+        await FloodAsync(address);
+
+        await EveryWorkerAnswersAsync(forkhost, address);
+        LogEvent paused = await forkhost.WaitForEventAsync(EventIds.WorkerAcceptPaused);
+        Assert.Equal(DescriptorLimit, paused.Int("DescriptorLimit"));
+        Assert.Equal(2, forkhost.AllSpawnedWorkerPids.Count);
+
+        JsonElement status = await StatusJsonAsync(socket);
+        Assert.All(status.GetProperty("workers").EnumerateArray(), w =>
+        {
+            Assert.Equal(DescriptorLimit, w.GetProperty("descriptorLimit").GetInt32());
+            Assert.InRange(w.GetProperty("openDescriptors").GetInt32(), 1, DescriptorLimit - 1);
+        });
+        File.Delete(socket);
+    }
+
+    [Fact]
+    public async Task Dispatch_mode_holds_clients_back_while_no_worker_has_room_and_no_worker_exits()
+    {
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--balance", "dispatch"], descriptorLimit: DescriptorLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+        IReadOnlyList<int> workers = forkhost.WorkerPids();
+
+        await FloodAsync(address);
+
+        await EveryWorkerAnswersAsync(forkhost, address);
+        Assert.NotEmpty(forkhost.EventsWithId(EventIds.DispatchHeld));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerChannelError));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
+        Assert.Equal(workers.Order(), forkhost.WorkerPids().Order());
+        Assert.Equal(2, forkhost.AllSpawnedWorkerPids.Count);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_own_descriptors_leave_no_room_for_a_connection_is_reported_unhealthy_and_replaced()
+    {
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.TestApp("DescriptorLeakApp"), "--workers", "1", "--bind", "127.0.0.1:0"], descriptorLimit: DescriptorLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+        using HttpClient client = Http.CreateClient();
+        int leaking = (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid;
+
+        // Up to the limit less a few: the worker stays alive, but its table has no room beside the reserve.
+        using (var response = await client.GetAsync(new Uri(address, "/leak?count=40")))
+            response.EnsureSuccessStatusCode();
+
+        LogEvent recycling = await forkhost.WaitForEventAsync(EventIds.WorkerRecycling, timeout: TimeSpan.FromSeconds(15));
+        Assert.Equal(leaking, recycling.Int("WorkerPid"));
+        Assert.Contains("unhealthy", recycling.String("Reason"), StringComparison.Ordinal);
+        await Eventually.HoldsAsync(() => forkhost.WorkerPids() is [var pid] && pid != leaking, TimeSpan.FromSeconds(10), "the leaking worker was replaced");
+        Assert.NotEqual(leaking, (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid);
+    }
+
+    /// <summary>
+    /// Opens <see cref="Connections"/> connections at once (those past the backlog time out), sends one keep-alive
+    /// request on each, holds them a moment, and closes them all.
+    /// </summary>
+    private static async Task FloodAsync(Uri address)
+    {
+        var endpoint = new IPEndPoint(IPAddress.Loopback, address.Port);
+        var sockets = new List<Socket>();
+        using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            var connects = Enumerable.Range(0, Connections).Select(async _ =>
+            {
+                var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                lock (sockets)
+                    sockets.Add(client);
+                try
+                {
+                    await client.ConnectAsync(endpoint, connecting.Token);
+                    await client.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n"));
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException)
+                {
+                    // Past the backlog, or reset: this is the flood, not the check.
+                }
+            }).ToList();
+            await Task.WhenAll(connects);
+            await Task.Delay(500);
+        }
+        finally
+        {
+            foreach (Socket client in sockets)
+                client.Dispose();
+        }
+    }
+
+    /// <summary>New connections until both workers have answered /whoami correctly, and no request failed after the first success.</summary>
+    private static async Task EveryWorkerAnswersAsync(ForkHostProcess forkhost, Uri address)
+    {
+        using HttpClient client = Http.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(5);
+        var answered = new HashSet<int>();
+        var watch = Stopwatch.StartNew();
+        while (answered.Count < 2)
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"only workers {string.Join(", ", answered)} answered within 15 s\n{forkhost.Diagnostics()}");
+            WhoAmI who = await Http.WhoAmIOnNewConnectionAsync(client, address);
+            Assert.Equal(forkhost.Pid, who.LoadedBy);
+            answered.Add(who.Pid);
+        }
+        Assert.Equal(forkhost.WorkerPids().Order(), answered.Order());
+    }
+
+    private static string ControlSocketPath() => Path.Combine(Path.GetTempPath(), $"forkhost-fd-{Guid.NewGuid():N}.sock");
+
+    private static async Task<JsonElement> StatusJsonAsync(string socket)
+    {
+        await using var status = ForkHostProcess.Start(["status", "--json", "--control-socket", socket]);
+        Assert.Equal(0, await status.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        return JsonDocument.Parse(status.Stdout).RootElement.GetProperty("status").Clone();
+    }
+}
