@@ -111,6 +111,15 @@ internal sealed partial class Arbiter
         RunPendingReload();
     }
 
+    /// <summary>For <c>forkhost status</c>: what the reload under way is doing, or null.</summary>
+    private string? ReloadDescription()
+    {
+        string? stage = _loadCancellation is not null ? $"loading generation {Math.Max(_newestGeneration, _current.Number) + 1}"
+            : _reloading is not null ? $"booting generation {_current.Number}"
+            : null;
+        return _reloadPending ? $"{stage ?? "waiting for the upgrade"}, 1 more queued" : stage;
+    }
+
     /// <summary>A SIGHUP that came during a reload or an upgrade, run now that neither is under way.</summary>
     private void RunPendingReload()
     {

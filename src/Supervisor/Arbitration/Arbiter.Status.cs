@@ -50,6 +50,7 @@ internal sealed partial class Arbiter
             _workers.Count,
             _workers.Count(w => w.State == WorkerState.Ready),
             _shutdown?.ToString().ToLowerInvariant(),
+            ReloadDescription(),
             _listeners.Primary.Select(l => l.Address).ToList(),
             workers);
     }

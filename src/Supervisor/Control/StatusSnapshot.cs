@@ -6,6 +6,9 @@ namespace ForkHost.Supervisor.Control;
 /// </summary>
 /// <param name="LiveWorkers">Worker processes that exist, whatever their state: what the kernel lists as children.</param>
 /// <param name="Stopping">null while serving; "graceful" or "quick" once the supervisor is stopping.</param>
+/// <param name="Reload">null without a reload under way; else "loading generation N" (its load step runs) or
+/// "booting generation N" (its workers start while the previous generation serves), with ", 1 more queued" when a
+/// SIGHUP arrived meanwhile.</param>
 internal sealed record StatusSnapshot(
     int Pid,
     string Version,
@@ -15,5 +18,6 @@ internal sealed record StatusSnapshot(
     int LiveWorkers,
     int ReadyWorkers,
     string? Stopping,
+    string? Reload,
     IReadOnlyList<string> Addresses,
     IReadOnlyList<WorkerStatus> Workers);

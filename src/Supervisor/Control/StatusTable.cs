@@ -15,7 +15,7 @@ internal static class StatusTable
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"forkhost {status.Version}: supervisor pid {status.Pid}, up {Duration(status.UptimeMs)}, generation {status.Generation}{(status.Stopping is { } mode ? $", stopping ({mode})" : "")}");
+            $"forkhost {status.Version}: supervisor pid {status.Pid}, up {Duration(status.UptimeMs)}, generation {status.Generation}{(status.Stopping is { } mode ? $", stopping ({mode})" : "")}{(status.Reload is { } reload ? $", reload: {reload}" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"workers: {status.WantedWorkers} wanted, {status.LiveWorkers} live, {status.ReadyWorkers} ready");
         text.AppendLine($"listening: {string.Join(", ", status.Addresses)}");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 
@@ -86,7 +87,12 @@ public sealed class ReloadSignalTests : IDisposable
 
         // While the load step sleeps: status answers at once, and the old generation serves.
         await using (var status = ForkHostProcess.Start(["status", "--json", "--control-socket", socket]))
+        {
             Assert.Equal(0, await status.WaitForExitAsync(TimeSpan.FromSeconds(3)));
+            JsonElement snapshot = JsonDocument.Parse(status.Stdout).RootElement.GetProperty("status");
+            Assert.Equal("loading generation 2", snapshot.GetProperty("reload").GetString());
+            Assert.Equal(1, snapshot.GetProperty("generation").GetInt32());
+        }
         using HttpClient client = Http.CreateClient();
         Assert.Equal("one", (await client.GetStringAsync(address)).Trim());
         await Task.Delay(TimeSpan.FromSeconds(2.5) - during.Elapsed);
