@@ -154,6 +154,38 @@ public sealed class ArbiterTests
     }
 
     [Fact]
+    public async Task A_stop_during_a_load_step_cancels_it_and_stops_without_starting_its_generation()
+    {
+        await using var harness = new ArbiterHarness();
+        await harness.StartAsync();
+        await harness.SignalAsync(PosixSignal.SIGHUP);
+        await harness.Loader.WaitForRunningAsync();
+
+        harness.Arbiter.Signal(PosixSignal.SIGTERM);
+
+        Assert.Equal(0, await harness.Run.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, harness.Loader.Running);
+        Assert.Equal(2, harness.Launcher.Launched.Count);
+        Assert.Empty(harness.LiveOfGeneration(1));
+    }
+
+    [Fact]
+    public async Task Sigttin_and_sigttou_add_and_retire_a_slot_gracefully()
+    {
+        await using var harness = new ArbiterHarness();
+        await harness.StartAsync();
+
+        await harness.SignalAsync(PosixSignal.SIGTTIN);
+        Assert.Equal([1, 2, 3], harness.Launcher.Live.Select(w => w.Slot).Order());
+        await harness.SignalAsync(PosixSignal.SIGTTOU);
+        await harness.SignalAsync(PosixSignal.SIGTTOU);
+
+        Assert.Equal([1], harness.Launcher.Live.Select(w => w.Slot));
+        Assert.All(harness.Launcher.Launched.Where(w => w.Slot > 1), w => Assert.Equal(new StopMessage(true, 30_000), Assert.Single(w.Sent)));
+        Assert.Equal(2, harness.Logger.WithId(EventIds.WorkerStopRequested).Count);
+    }
+
+    [Fact]
     public async Task A_sighup_during_an_upgrade_loads_no_generation_unless_the_upgrade_fails()
     {
         using Process successor = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
