@@ -69,7 +69,7 @@ internal static class Program
         using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(
             settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
         // SIGUSR1 (forwarded by the supervisor): file sinks reopen their paths, after logrotate moved the files.
-        using var reopenLogs = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        using var reopenLogs = PosixSignalRegistration.Create((PosixSignal)Interop.Signals.SIGUSR1, context =>
         {
             context.Cancel = true;
             ForkHostLogging.Reopen(serilog, settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
