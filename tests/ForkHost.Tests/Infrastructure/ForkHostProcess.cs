@@ -28,10 +28,13 @@ internal sealed class ForkHostProcess : IAsyncDisposable
     public int Pid => _process.Id;
 
     /// <summary>Starts <c>forkhost ARGS</c> (JSON logs are added for "run").</summary>
-    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null)
+    /// <param name="workingDirectory">Where it runs (it reads appsettings.json from there); default: the test's.</param>
+    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null,
+        string? workingDirectory = null)
     {
         var startInfo = new ProcessStartInfo(executable ?? RepositoryPaths.Supervisor)
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
