@@ -57,6 +57,7 @@ internal static partial class RunCommand
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
         LogStarting(logger, appInstance.appType.FullName!, options.Workers, ThisAssembly.Version);
+        MySqlConnectionStringSource.WarnIfOnCommandLine(args, logger);
 
         ServedApp? served = await LoadAppAsync(appInstance.app, appInstance.appType, options, configuration, logger);
         if (served is null)

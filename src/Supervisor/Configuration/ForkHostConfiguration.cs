@@ -38,6 +38,7 @@ internal static class ForkHostConfiguration
 
         builder.AddInMemoryCollection(FromEnvironment(Environment.GetEnvironmentVariables()));
         builder.AddInMemoryCollection(commandLine);
+        MySqlConnectionStringSource.Apply(builder);
 
         // The supervisor and every worker apply the "Serilog" section when they build their loggers; one that cannot
         // work is refused here, at start and on a reload alike, instead of as an unhandled exception later.

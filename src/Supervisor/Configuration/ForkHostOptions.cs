@@ -79,8 +79,14 @@ internal sealed class ForkHostOptions
     /// <summary>What the fork-safety audit does about connections workers would share: off, warn (default), strict.</summary>
     public ForkSafetyMode ForkSafety { get; set; } = ForkSafetyMode.Warn;
 
-    /// <summary>MySQL connection string of the app's database, so the audit can name its connections. Default none.</summary>
+    /// <summary>
+    /// MySQL connection string of the app's database, so the audit can name its connections. Default none; when
+    /// neither this nor <see cref="MySqlFile"/> is set, the systemd credential "mysql" (see MySqlConnectionStringSource).
+    /// </summary>
     public string? MySql { get; set; }
+
+    /// <summary>A file holding <see cref="MySql"/> (trailing newline ignored), which keeps the password out of argv. Default none.</summary>
+    public string? MySqlFile { get; set; }
 
     public IReadOnlyList<string> EffectiveBinds => Bind.Count == 0 ? [DefaultBind] : Bind;
 

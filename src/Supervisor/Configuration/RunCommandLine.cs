@@ -33,7 +33,8 @@ internal static class RunCommandLine
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
         new("dispose-before-spawn", "DisposeBeforeSpawn", CommandLineOptionKind.Flag, "[=true|false]", "Clear MySqlConnector pools before each spawn. Default true."),
         new("fork-safety", "ForkSafety", CommandLineOptionKind.Value, "off|warn|strict", "Audit of connections workers would share. Default warn."),
-        new("mysql", "MySql", CommandLineOptionKind.Value, "CONNECTION-STRING", "The app's MySQL server, so the audit can name its connections (or FORKHOST_MYSQL)."),
+        new("mysql", "MySql", CommandLineOptionKind.Value, "CONNECTION-STRING", "The app's MySQL server, so the audit can name its connections (or FORKHOST_MYSQL). On the command line a password is visible to every local user: prefer --mysql-file."),
+        new("mysql-file", "MySqlFile", CommandLineOptionKind.Value, "PATH", "A file holding the MySQL connection string (trailing newline ignored). Default: $CREDENTIALS_DIRECTORY/mysql if systemd loaded that credential."),
     ];
 
     /// <summary>Parses the arguments after "run". Returns the configuration keys and the --config file, if any.</summary>
