@@ -106,7 +106,7 @@ internal static partial class RunCommand
                 ? new ConnectionDispatcher(listeners, loggerFactory.CreateLogger<ConnectionDispatcher>())
                 : null;
             RunConfiguration initial = await PrepareRunAsync(options, served, logger, loggerFactory);
-            var arbiter = new Arbiter(initial, slotListeners, dispatcher, new WorkerSpawner(WorkerExecutable.Locate()), notifier,
+            var arbiter = new Arbiter(initial, slotListeners, dispatcher, new WorkerSpawner(WorkerExecutable.Locate(), options.WorkerDiagnostics), notifier,
                 () => ReloadAsync(args, options, logger, loggerFactory),
                 () => ForkHostLogging.Reopen(serilog, configuration, options.LogFormat, "supervisor"),
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
@@ -214,6 +214,7 @@ internal static partial class RunCommand
         _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
         _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
         _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
+        _ when type.EndsWith("WorkerDiagnosticsMode", StringComparison.Ordinal) => "choice (on or off)",
         _ => type,
     };
 

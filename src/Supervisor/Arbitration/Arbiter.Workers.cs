@@ -226,6 +226,7 @@ internal sealed partial class Arbiter
         // The dispatcher must let go of the channel before its descriptor is closed (and its number reused).
         PublishDispatchTargets();
         worker.ReleaseChannel();
+        DiagnosticsSocketCleanup.RemoveLeftovers(worker.Pid);
         int exitCode = worker.Process.ExitCode;
         string how = DescribeExit(exitCode);
         bool expected = worker.State == WorkerState.Stopping && worker.BootFailureReason is null;

@@ -70,6 +70,12 @@ internal sealed class ForkHostOptions
     /// </summary>
     public string? ControlSocket { get; set; }
 
+    /// <summary>
+    /// Whether workers open the .NET diagnostics IPC socket in $TMPDIR (dotnet-counters, dotnet-trace, dotnet-dump): on
+    /// (default) or off. A socket a worker leaves behind (killed, or --user) is removed when it is reaped. Needs a restart.
+    /// </summary>
+    public WorkerDiagnosticsMode WorkerDiagnostics { get; set; } = WorkerDiagnosticsMode.On;
+
     /// <summary>Which handles workers receive: listeners (default) or fork (everything, as fork(2) would).</summary>
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 
