@@ -61,6 +61,7 @@ internal static class EventIds
     public const int ControlPeerRefused = 1202;
     public const int ControlConnectionFailed = 1203;
     public const int ControlAcceptFailed = 1204;
+    public const int ControlOverCapacity = 1205;
 
     // 1300–1399 supervisor: --balance dispatch (the supervisor accepts and hands connections to workers).
     public const int DispatchAcceptFailed = 1300;
