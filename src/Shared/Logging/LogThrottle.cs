@@ -1,47 +1,38 @@
 namespace ForkHost.Logging;
 
 /// <summary>
-/// Lets one occurrence of an event through per interval and counts the others, so that a flood of the same warning
-/// becomes one line per interval saying how many occurrences it stands for, instead of one line each. Thread-safe.
+/// At most one log line per interval for an event that can repeat thousands of times a second (an accept loop out of
+/// descriptors): the caller logs when <see cref="ShouldLog"/> says so, with the number of occurrences it swallowed
+/// since the last line, so the log stays readable and still says how often it happened. Thread-safe.
 /// </summary>
-internal sealed class LogThrottle(TimeSpan interval, TimeProvider? time = null)
+internal sealed class LogThrottle(TimeSpan interval, TimeProvider time)
 {
-    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
-    private long? _nextAllowed;
+    private long _lastLoggedAt;
+    private bool _loggedBefore;
     private int _suppressed;
 
-    public TimeSpan Interval { get; } = interval;
+    public LogThrottle(TimeSpan interval) : this(interval, TimeProvider.System)
+    {
+    }
 
-    /// <summary>Call for every occurrence.</summary>
-    /// <param name="suppressed">When this returns true: how many occurrences since the last one let through were not.</param>
-    /// <returns>True when this occurrence should be logged.</returns>
+    /// <summary>True when this occurrence should be logged; <paramref name="suppressed"/> is how many were not, before it.</summary>
     public bool ShouldLog(out int suppressed)
     {
-        long now = _time.GetTimestamp();
         lock (_lock)
         {
-            if (_nextAllowed is long next && now < next)
+            long now = time.GetTimestamp();
+            if (_loggedBefore && time.GetElapsedTime(_lastLoggedAt, now) < interval)
             {
                 _suppressed++;
                 suppressed = 0;
                 return false;
             }
-            _nextAllowed = now + (long)(Interval.TotalSeconds * _time.TimestampFrequency);
             suppressed = _suppressed;
             _suppressed = 0;
+            _lastLoggedAt = now;
+            _loggedBefore = true;
             return true;
-        }
-    }
-
-    /// <summary>Occurrences not let through since the last one that was, and forgets them (for a final line at the end).</summary>
-    public int TakeSuppressed()
-    {
-        lock (_lock)
-        {
-            int suppressed = _suppressed;
-            _suppressed = 0;
-            return suppressed;
         }
     }
 }

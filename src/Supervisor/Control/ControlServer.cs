@@ -283,9 +283,6 @@ internal sealed partial class ControlServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        int suppressed = _overCapacityLog.TakeSuppressed();
-        if (suppressed > 0)
-            LogOverCapacitySummary(_logger, suppressed, MaxConnections);
         if (KeepFileOnDispose)
             SocketFiles.CloseKeepingFile(_socket);
         else
@@ -322,10 +319,6 @@ internal sealed partial class ControlServer : IAsyncDisposable
     [LoggerMessage(EventId = Ids.ControlOverCapacity, Level = LogLevel.Warning,
         Message = "Control socket at its limit ({MaxConnections} connections, {MaxPerPeer} per process): connection from pid {PeerPid} (uid {PeerUid}) {Action}; {Suppressed} more like it since the last such line (logged at most every {IntervalSeconds} s)")]
     private static partial void LogOverCapacity(ILogger logger, int maxConnections, int maxPerPeer, int peerPid, uint peerUid, string action, int suppressed, double intervalSeconds);
-
-    [LoggerMessage(EventId = Ids.ControlOverCapacity, Level = LogLevel.Warning,
-        Message = "Control socket: {Suppressed} more connections over the limit of {MaxConnections} since the last such line")]
-    private static partial void LogOverCapacitySummary(ILogger logger, int suppressed, int maxConnections);
 
     [LoggerMessage(EventId = Ids.ControlConnectionFailed, Level = LogLevel.Debug, Message = "Control connection ended early: {ExceptionType}: {ExceptionMessage}")]
     private static partial void LogConnectionFailed(ILogger logger, string exceptionType, string exceptionMessage);
