@@ -88,10 +88,10 @@ public sealed partial class CommentsApp : IForkHostApp
         endpoints.MapGet("/health", (CommentsDatabase database) => Results.Json(new { status = "ok", inheritedSessions = database.InheritedSessions }));
     }
 
-    /// <summary>The app's MySQL server: --mysql / FORKHOST_MYSQL (ForkHost:MySql), or ConnectionStrings:Comments.</summary>
+    /// <summary>The app's MySQL server: --mysql-file / --mysql / FORKHOST_MYSQL / the credential "mysql" (ForkHost:MySql), or ConnectionStrings:Comments.</summary>
     public static string ConnectionString(IConfiguration configuration) =>
         configuration["ForkHost:MySql"] ?? configuration["ConnectionStrings:Comments"]
-        ?? throw new InvalidOperationException("The Comments app needs a MySQL connection string: pass --mysql 'Server=…;Database=…', set FORKHOST_MYSQL, or set ConnectionStrings:Comments in appsettings.json.");
+        ?? throw new InvalidOperationException("The Comments app needs a MySQL connection string: pass --mysql-file PATH (a file holding 'Server=…;Database=…'), set FORKHOST_MYSQL, or set ConnectionStrings:Comments in appsettings.json.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Comments app loaded in the supervisor: {Comments} comments")]
     private static partial void LogLoaded(ILogger logger, long comments);

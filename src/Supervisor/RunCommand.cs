@@ -43,6 +43,7 @@ internal static partial class RunCommand
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
         LogStarting(logger, settings.Generation.App.ToString(), settings.Generation.Workers, ThisAssembly.Version);
+        MySqlConnectionStringSource.WarnIfOnCommandLine(args, logger);
 
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
         int? predecessor = SupervisorUpgrade.TakePredecessor();
@@ -94,7 +95,7 @@ internal static partial class RunCommand
                 return first.ExitCode == ExitCodes.Usage ? Program.UsageError(first.Refusal!) : first.ExitCode;
 
             var arbiter = new Arbiter(process, generation, slotListeners, dispatcher,
-                new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Locate())), loader, notifier, TimeProvider.System,
+                new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Locate(), process.WorkerDiagnostics)), loader, notifier, TimeProvider.System,
                 () => ForkHostLogging.Reopen(serilog, settings.Configuration, process.LogFormat, "supervisor"),
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
                 predecessor,

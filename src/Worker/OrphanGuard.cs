@@ -10,7 +10,7 @@ internal static class OrphanGuard
     /// <returns>False when the supervisor is already gone (the worker was re-parented before the guard was armed).</returns>
     public static bool Arm(int supervisorPid)
     {
-        if (Interop.Libc.Prctl(Interop.Libc.PR_SET_PDEATHSIG, Interop.Libc.SIGTERM, 0, 0, 0) != 0)
+        if (Interop.Libc.Prctl(Interop.Libc.PR_SET_PDEATHSIG, Interop.Signals.SIGTERM, 0, 0, 0) != 0)
             return false;
         // The supervisor may have died between our fork and the prctl; then nothing would ever signal us.
         return Interop.Libc.GetParentPid() == supervisorPid;

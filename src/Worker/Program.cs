@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Logging;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Extensions.Logging;
 using System.Runtime.InteropServices;
@@ -12,7 +13,7 @@ namespace ForkHost.Worker;
 /// forkhost-worker: started only by the forkhost supervisor, which passes the worker's end of a socketpair in
 /// FORKHOST_CHANNEL_FD and sends everything else (configuration, listening sockets) through it.
 /// </summary>
-internal static class Program
+internal static partial class Program
 {
     public static async Task<int> Main()
     {
@@ -69,7 +70,7 @@ internal static class Program
         using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(
             settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
         // SIGUSR1 (forwarded by the supervisor): file sinks reopen their paths, after logrotate moved the files.
-        using var reopenLogs = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        using var reopenLogs = PosixSignalRegistration.Create((PosixSignal)Interop.Signals.SIGUSR1, context =>
         {
             context.Cancel = true;
             ForkHostLogging.Reopen(serilog, settings, hello.Configuration.LogFormat, "worker", hello.WorkerId, hello.Generation);
@@ -90,7 +91,7 @@ internal static class Program
         catch (Exception e)
         {
             string reason = e is ForkHost.Apps.AppResolutionException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-            serilog.Error(e, "Boot failed: {Reason}", reason);
+            LogBootError(logger, e, reason);
             try
             {
                 channel.Send(new BootFailedMessage(reason));
@@ -101,8 +102,7 @@ internal static class Program
             return WorkerExitCodes.BootFailed;
         }
 
-        serilog.Information("Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms; {JitMethods} methods JIT-compiled in {JitMilliseconds:0} ms, {CpuMilliseconds:0} ms CPU)",
-            hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds,
+        LogServing(logger, hello.Configuration.AppTypeName, string.Join(", ", instructions.Listeners.Select(l => l.Address)), bootWatch.Elapsed.TotalMilliseconds,
             System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime().TotalMilliseconds,
             Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds);
         try
@@ -120,4 +120,11 @@ internal static class Program
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
     }
+
+    [LoggerMessage(EventId = EventIds.WorkerServing, Level = LogLevel.Information,
+        Message = "Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms; {JitMethods} methods JIT-compiled in {JitMilliseconds:0} ms, {CpuMilliseconds:0} ms CPU)")]
+    private static partial void LogServing(Microsoft.Extensions.Logging.ILogger logger, string app, string listeners, double bootMilliseconds, long jitMethods, double jitMilliseconds, double cpuMilliseconds);
+
+    [LoggerMessage(EventId = EventIds.WorkerBootError, Level = LogLevel.Error, Message = "Boot failed: {Reason}")]
+    private static partial void LogBootError(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string reason);
 }

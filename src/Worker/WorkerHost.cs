@@ -152,7 +152,7 @@ internal sealed partial class WorkerHost
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                web.Services.GetRequiredService<ILogger<WorkerHost>>().LogError(e, "The app's worker-stopping hook failed");
+                LogStoppingHookFailed(web.Services.GetRequiredService<ILogger<WorkerHost>>(), e);
             }
         }
         await web.StopAsync(deadline.Token);
@@ -166,6 +166,10 @@ internal sealed partial class WorkerHost
     [LoggerMessage(EventId = Logging.EventIds.WorkerDrainLingering, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "{Connections} keep-alive connections idle at the end of the drain; closing them")]
     private static partial void LogLingering(Microsoft.Extensions.Logging.ILogger logger, int connections);
+
+    [LoggerMessage(EventId = Logging.EventIds.WorkerStoppingHookFailed, Level = Microsoft.Extensions.Logging.LogLevel.Error,
+        Message = "The app's worker-stopping hook failed")]
+    private static partial void LogStoppingHookFailed(Microsoft.Extensions.Logging.ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerStopped, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "Stopped in {Milliseconds:0} ms (graceful: {Graceful})")]

@@ -11,6 +11,25 @@ namespace ForkHost.Apps;
 /// </summary>
 internal static class AppLoader
 {
+    /// <summary>
+    /// One dependency resolver per app assembly path, in the order they were first loaded. Each load used to add two
+    /// handlers to the default context, so they piled up with every reload (SIGHUP) and the oldest app's resolver
+    /// answered first; now the two handlers are added once and ask the resolvers in turn.
+    /// </summary>
+    private static readonly List<(string Path, AssemblyDependencyResolver Resolver)> Resolvers = [];
+    private static readonly Lock ResolversLock = new();
+    private static bool _handlersAdded;
+
+    /// <summary>The app paths that have a resolver: one each, however often they are loaded.</summary>
+    internal static IReadOnlyList<string> ResolverPaths
+    {
+        get
+        {
+            lock (ResolversLock)
+                return Resolvers.Select(r => r.Path).ToList();
+        }
+    }
+
     public static (IForkHostApp App, Type Type) Load(AppSpecification specification)
     {
         Type type = ResolveType(specification);
@@ -27,6 +46,8 @@ internal static class AppLoader
     public static Type ResolveType(AppSpecification specification)
     {
         string path = specification.AssemblyPath;
+        if (Directory.Exists(path))
+            throw new AppResolutionException($"'{path}' is a directory; pass the app's assembly, the .dll that dotnet build writes.");
         if (!File.Exists(path))
             throw new AppResolutionException($"App assembly '{path}' does not exist. Build the app (dotnet build) and pass the path of its .dll.");
 
@@ -65,13 +86,34 @@ internal static class AppLoader
         typeof(IForkHostApp).IsAssignableFrom(type) && type is { IsAbstract: false, IsInterface: false }
         && type.GetConstructor(Type.EmptyTypes) is not null;
 
+    private static void AddResolver(string path)
+    {
+        string full = Path.GetFullPath(path);
+        lock (ResolversLock)
+        {
+            if (!Resolvers.Any(r => r.Path == full))
+                Resolvers.Add((full, new AssemblyDependencyResolver(full)));
+            if (_handlersAdded)
+                return;
+            _handlersAdded = true;
+            AssemblyLoadContext.Default.Resolving += (context, name) =>
+                FirstResolved(resolver => resolver.ResolveAssemblyToPath(name)) is { } dependency ? context.LoadFromAssemblyPath(dependency) : null;
+            AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
+                FirstResolved(resolver => resolver.ResolveUnmanagedDllToPath(name)) is { } library ? System.Runtime.InteropServices.NativeLibrary.Load(library) : IntPtr.Zero;
+        }
+    }
+
+    private static string? FirstResolved(Func<AssemblyDependencyResolver, string?> resolve)
+    {
+        List<AssemblyDependencyResolver> resolvers;
+        lock (ResolversLock)
+            resolvers = Resolvers.Select(r => r.Resolver).ToList();
+        return resolvers.Select(resolve).FirstOrDefault(found => found is not null);
+    }
+
     private static Assembly LoadAssembly(string path)
     {
-        var resolver = new AssemblyDependencyResolver(path);
-        AssemblyLoadContext.Default.Resolving += (context, name) =>
-            resolver.ResolveAssemblyToPath(name) is { } dependency ? context.LoadFromAssemblyPath(dependency) : null;
-        AssemblyLoadContext.Default.ResolvingUnmanagedDll += (_, name) =>
-            resolver.ResolveUnmanagedDllToPath(name) is { } library ? System.Runtime.InteropServices.NativeLibrary.Load(library) : IntPtr.Zero;
+        AddResolver(path);
         try
         {
             return AssemblyLoadContext.Default.LoadFromAssemblyPath(path);

@@ -27,9 +27,10 @@ internal static partial class Interop
 
         internal const int PR_SET_PDEATHSIG = 1;
 
-        internal const int SIGKILL = 9;
-        internal const int SIGTERM = 15;
-        internal const int SIGCONT = 18;
+        // Kept for the callers that use them under these names; new code uses Interop.Signals.
+        internal const int SIGKILL = Signals.SIGKILL;
+        internal const int SIGTERM = Signals.SIGTERM;
+        internal const int SIGCONT = Signals.SIGCONT;
 
         internal const short POLLIN = 0x1;
         internal const short POLLOUT = 0x4;
@@ -37,13 +38,14 @@ internal static partial class Interop
         internal const short POLLHUP = 0x10;
         internal const short POLLNVAL = 0x20;
 
-        internal const int EINTR = 4;
-        internal const int ESRCH = 3;
-        internal const int EBADF = 9;
-        internal const int EAGAIN = 11;
-        internal const int EPIPE = 32;
-        internal const int ECONNRESET = 104;
-        internal const int ENOTCONN = 107;
-        internal const int ETIMEDOUT = 110;
+        // Kept for the callers that use them under these names; new code uses Interop.Errors.
+        internal const int EINTR = Errors.EINTR;
+        internal const int ESRCH = Errors.ESRCH;
+        internal const int EBADF = Errors.EBADF;
+        internal const int EAGAIN = Errors.EAGAIN;
+        internal const int EPIPE = Errors.EPIPE;
+        internal const int ECONNRESET = Errors.ECONNRESET;
+        internal const int ENOTCONN = Errors.ENOTCONN;
+        internal const int ETIMEDOUT = Errors.ETIMEDOUT;
     }
 }

@@ -1,9 +1,23 @@
 namespace ForkHost.Logging;
 
 /// <summary>Every event ForkHost logs has an id from one range per area, so a collector can filter on it.</summary>
+/// <remarks>
+/// The ranges, in order; a new event takes the next free id of its range, and an id is never reused for another
+/// meaning (collectors and alerts depend on it). Gaps are ids that were retired.
+/// <list type="table">
+/// <item><term>1000–1099</term><description>supervisor: start, listeners, reloads (HUP), upgrades (USR2), log reopening, stop</description></item>
+/// <item><term>1100–1199</term><description>supervisor: workers (spawn, ready, exit, crash, hang, recycling)</description></item>
+/// <item><term>1200–1299</term><description>supervisor: the control socket (forkhost status)</description></item>
+/// <item><term>1300–1399</term><description>supervisor: --balance dispatch</description></item>
+/// <item><term>1400–1499</term><description>supervisor: configuration and secrets</description></item>
+/// <item><term>2000–2099</term><description>worker: boot, serving, stopping, its channel, access log</description></item>
+/// <item><term>3000–3099</term><description>fork safety: the audit, inherited sessions, the pool-fit check</description></item>
+/// <item><term>4000–4099</term><description>either process: logging itself</description></item>
+/// </list>
+/// </remarks>
 internal static class EventIds
 {
-    // Supervisor: start-up and listeners.
+    // 1000–1099 supervisor: start, listeners, reloads, upgrades, stop.
     public const int SupervisorStarting = 1000;
     public const int Listening = 1001;
     public const int AppLoaded = 1002;
@@ -20,14 +34,14 @@ internal static class EventIds
     public const int ReloadRefused = 1017;
     public const int RestartNeeded = 1018;
     public const int BalanceUnavailable = 1019;
+    public const int LogsReopened = 1021;
     public const int Upgrading = 1022;
     public const int UpgradeFailed = 1023;
     public const int UpgradeBusy = 1024;
     public const int HandingOver = 1025;
     public const int TakingOver = 1026;
-    public const int LogsReopened = 1021;
 
-    // Supervisor: workers.
+    // 1100–1199 supervisor: workers.
     public const int WorkerSpawned = 1100;
     public const int WorkerReady = 1101;
     public const int WorkerExited = 1102;
@@ -42,23 +56,30 @@ internal static class EventIds
     public const int WorkerRecycling = 1112;
     public const int WorkerKilledBeforeReady = 1113;
 
-    // Supervisor: control socket (forkhost status).
+    // 1200–1299 supervisor: control socket (forkhost status).
     public const int ControlSocketListening = 1200;
     public const int ControlRequestRejected = 1201;
     public const int ControlPeerRefused = 1202;
     public const int ControlConnectionFailed = 1203;
     public const int ControlAcceptFailed = 1204;
+    public const int ControlOverCapacity = 1205;
 
-    // Supervisor: --balance dispatch (the supervisor accepts and hands connections to workers).
+    // 1300–1399 supervisor: --balance dispatch (the supervisor accepts and hands connections to workers).
     public const int DispatchAcceptFailed = 1300;
     public const int DispatchDropped = 1301;
     public const int DispatchDescriptorsExhausted = 1302;
     public const int DispatchHeld = 1303;
 
-    // Worker.
+    // 1400–1499 supervisor: configuration and secrets.
+    public const int MySqlOnCommandLine = 1400;
+
+    // 2000–2099 worker.
+    public const int WorkerServing = 2000;
+    public const int WorkerBootError = 2001;
     public const int WorkerStopping = 2002;
     public const int WorkerStopped = 2003;
     public const int WorkerChannelError = 2005;
+    public const int WorkerStoppingHookFailed = 2006;
     public const int WorkerDrainLingering = 2007;
     public const int AccessLog = 2010;
 
@@ -70,7 +91,7 @@ internal static class EventIds
     public const int WorkerAcceptEnded = 2015;
     public const int WorkerConnectionLost = 2016;
 
-    // Fork safety (inherited connections, audit).
+    // 3000–3099 fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;
     public const int ForkSafetyConnection = 3001;
     public const int ForkSafetyDisposed = 3002;
@@ -78,6 +99,9 @@ internal static class EventIds
     public const int MySqlGreetingProbed = 3005;
     public const int MySqlGreetingFailed = 3006;
     public const int PoolFitChecked = 3010;
-    public const int PoolFitUnreachable = 3012;
     public const int PoolFitWarning = 3011;
+    public const int PoolFitUnreachable = 3012;
+
+    // 4000–4099 either process: logging.
+    public const int LoggingSectionIgnored = 4000;
 }

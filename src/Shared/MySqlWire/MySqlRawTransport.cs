@@ -35,9 +35,9 @@ internal sealed class MySqlRawTransport(int descriptor)
                 }
 
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Interop.Libc.EINTR)
+                if (errno == Interop.Errors.EINTR)
                     continue;
-                if (errno != Interop.Libc.EAGAIN)
+                if (errno != Interop.Errors.EAGAIN)
                     throw InheritedMySqlException.Gone($"send failed: {Describe(errno)}");
                 if (!WaitFor(Interop.Libc.POLLOUT, timeout, cancellationToken, out int pollError))
                     throw pollError == 0
@@ -64,9 +64,9 @@ internal sealed class MySqlRawTransport(int descriptor)
                     throw InheritedMySqlException.Lost("the server closed the connection");
 
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Interop.Libc.EINTR)
+                if (errno == Interop.Errors.EINTR)
                     continue;
-                if (errno != Interop.Libc.EAGAIN)
+                if (errno != Interop.Errors.EAGAIN)
                     throw InheritedMySqlException.Lost($"recv failed: {Describe(errno)}");
                 if (!WaitFor(Interop.Libc.POLLIN, timeout, cancellationToken, out int pollError))
                     throw pollError == 0
@@ -97,7 +97,7 @@ internal sealed class MySqlRawTransport(int descriptor)
             if (ready < 0)
             {
                 int error = Marshal.GetLastPInvokeError();
-                if (error == Interop.Libc.EINTR)
+                if (error == Interop.Errors.EINTR)
                     continue;
                 errno = error;
                 return false;
@@ -107,7 +107,7 @@ internal sealed class MySqlRawTransport(int descriptor)
                 continue;
             if ((descriptor.ReturnedEvents & Interop.Libc.POLLNVAL) != 0)
             {
-                errno = Interop.Libc.EBADF;
+                errno = Interop.Errors.EBADF;
                 return false;
             }
 

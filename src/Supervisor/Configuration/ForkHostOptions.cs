@@ -72,6 +72,12 @@ internal sealed class ForkHostOptions
     /// </summary>
     public string? ControlSocket { get; set; }
 
+    /// <summary>
+    /// Whether workers open the .NET diagnostics IPC socket in $TMPDIR (dotnet-counters, dotnet-trace, dotnet-dump): on
+    /// (default) or off. A socket a worker leaves behind (killed, or --user) is removed when it is reaped. Needs a restart.
+    /// </summary>
+    public WorkerDiagnosticsMode WorkerDiagnostics { get; set; } = WorkerDiagnosticsMode.On;
+
     /// <summary>Which handles workers receive: listeners (default) or fork (everything, as fork(2) would).</summary>
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 
@@ -81,7 +87,12 @@ internal sealed class ForkHostOptions
     /// <summary>What the fork-safety audit does about connections workers would share: off, warn (default), strict.</summary>
     public ForkSafetyMode ForkSafety { get; set; } = ForkSafetyMode.Warn;
 
-    /// <summary>MySQL connection string of the app's database, so the audit can name its connections. Default none.</summary>
+    /// <summary>
+    /// MySQL connection string of the app's database, so the audit can name its connections. Default none; when
+    /// neither this nor <see cref="MySqlFile"/> is set, the systemd credential "mysql" (see MySqlConnectionStringSource).
+    /// </summary>
     public string? MySql { get; set; }
 
+    /// <summary>A file holding <see cref="MySql"/> (trailing newline ignored), which keeps the password out of argv. Default none.</summary>
+    public string? MySqlFile { get; set; }
 }

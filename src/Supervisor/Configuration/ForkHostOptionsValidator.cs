@@ -18,7 +18,9 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         else
         {
             string path = Apps.AppSpecification.Parse(options.App).AssemblyPath;
-            if (!File.Exists(path))
+            if (Directory.Exists(path))
+                failures.Add($"--app '{options.App}': '{path}' is a directory; pass the app's assembly, the .dll that dotnet build writes (as in {Path.Combine(path, "bin", "Release", "net10.0", "App.dll")}).");
+            else if (!File.Exists(path))
                 failures.Add($"--app '{options.App}': file '{path}' does not exist; build the app first (dotnet build) and pass its .dll.");
         }
 
@@ -55,6 +57,9 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add(e.Message);
         }
 
+        if (options.PidFile is { } pidFile && CheckPidFile(pidFile) is { } pidFileFailure)
+            failures.Add(pidFileFailure);
+
         if (options.ControlSocket is { } control && (!Path.IsPathFullyQualified(control) || control.EndsWith('/')))
             failures.Add($"--control-socket must be an absolute file path, as in /run/forkhost/control.sock (got '{control}').");
 
@@ -79,6 +84,26 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
     /// <summary>--bind as given, or the default address when none is.</summary>
     public static IReadOnlyList<string> EffectiveBinds(ForkHostOptions options) =>
         options.Bind.Count == 0 ? [ForkHostOptions.DefaultBind] : options.Bind.ToList();
+
+    /// <summary>
+    /// The pid file's directory must exist and be writable now: otherwise the first thing to fail is the control
+    /// socket derived next to it, and the error would name --control-socket.
+    /// </summary>
+    private static string? CheckPidFile(string pidFile)
+    {
+        string full = Path.GetFullPath(pidFile);
+        string directory = Path.GetDirectoryName(full) ?? "/";
+        if (pidFile.EndsWith('/') || Directory.Exists(full))
+            return $"--pid-file '{pidFile}': {full} is a directory; give a file path, as in /run/forkhost/forkhost.pid.";
+        if (!Directory.Exists(directory))
+            return $"--pid-file '{pidFile}': directory {directory} does not exist; create it (under systemd, RuntimeDirectory=) or choose another path.";
+        if (Interop.Libc.AccessAt(Interop.Libc.AT_FDCWD, directory, Interop.Libc.W_OK | Interop.Libc.X_OK, Interop.Libc.AT_EACCESS) != 0)
+        {
+            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            return $"--pid-file '{pidFile}': cannot create files in {directory} ({System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno)}); choose a directory this user may write to.";
+        }
+        return null;
+    }
 
     private static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
     {

@@ -15,7 +15,8 @@ internal sealed record ProcessSettings(
     string LogFormat,
     WorkerIdentity? WorkerIdentity,
     string? User,
-    string? Group)
+    string? Group,
+    WorkerDiagnosticsMode WorkerDiagnostics)
 {
     /// <summary>The settings that differ from <paramref name="running"/>, by option name, as "--backlog 512 → 1024".</summary>
     public IReadOnlyList<string> ChangesFrom(ProcessSettings running)
@@ -35,6 +36,7 @@ internal sealed record ProcessSettings(
         Compare("--log-format", running.LogFormat, LogFormat);
         Compare("--user", running.User ?? "(none)", User ?? "(none)");
         Compare("--group", running.Group ?? "(none)", Group ?? "(none)");
+        Compare("--worker-diagnostics", running.WorkerDiagnostics.ToString().ToLowerInvariant(), WorkerDiagnostics.ToString().ToLowerInvariant());
         return changes;
     }
 }

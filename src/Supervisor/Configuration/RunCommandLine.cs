@@ -28,12 +28,14 @@ internal static class RunCommandLine
         new("access-log", "AccessLog", CommandLineOptionKind.Flag, "[=true|false]", "Log every request (method, path, status, duration) with the worker that served it. Default false."),
         new("user", "User", CommandLineOptionKind.Value, "NAME|UID", "Run workers as this user (the supervisor must be root; it binds first). Default: the supervisor's."),
         new("group", "Group", CommandLineOptionKind.Value, "NAME|GID", "Run workers in this group. Default: the --user's primary group."),
+        new("worker-diagnostics", "WorkerDiagnostics", CommandLineOptionKind.Value, "on|off", "Workers open the .NET diagnostics socket in $TMPDIR (dotnet-counters, dotnet-trace), removed when a worker is reaped; off: DOTNET_EnableDiagnostics_IPC=0. Default on."),
         new("pid-file", "PidFile", CommandLineOptionKind.Value, "PATH", "Write the supervisor's pid here; removed on exit."),
         new("control-socket", "ControlSocket", CommandLineOptionKind.Value, "PATH", "Unix socket (mode 600) for 'forkhost status'. Default: the pid file's path ending in .sock, else in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp/forkhost-UID."),
         new("inherit", "Inherit", CommandLineOptionKind.Value, "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners."),
         new("dispose-before-spawn", "DisposeBeforeSpawn", CommandLineOptionKind.Flag, "[=true|false]", "Clear MySqlConnector pools before each spawn. Default true."),
         new("fork-safety", "ForkSafety", CommandLineOptionKind.Value, "off|warn|strict", "Audit of connections workers would share. Default warn."),
-        new("mysql", "MySql", CommandLineOptionKind.Value, "CONNECTION-STRING", "The app's MySQL server, so the audit can name its connections (or FORKHOST_MYSQL)."),
+        new("mysql", "MySql", CommandLineOptionKind.Value, "CONNECTION-STRING", "The app's MySQL server, so the audit can name its connections (or FORKHOST_MYSQL). On the command line a password is visible to every local user: prefer --mysql-file."),
+        new("mysql-file", "MySqlFile", CommandLineOptionKind.Value, "PATH", "A file holding the MySQL connection string (trailing newline ignored). Default: $CREDENTIALS_DIRECTORY/mysql if systemd loaded that credential."),
     ];
 
     /// <summary>Parses the arguments after "run". Returns the configuration keys and the --config file, if any.</summary>

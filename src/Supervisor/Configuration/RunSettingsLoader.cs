@@ -61,7 +61,8 @@ internal static partial class RunSettingsLoader
             options.LogFormat,
             WorkerIdentity.Resolve(options.User, options.Group),
             options.User,
-            options.Group);
+            options.Group,
+            options.WorkerDiagnostics);
     }
 
     private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(
@@ -88,6 +89,7 @@ internal static partial class RunSettingsLoader
         _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
         _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
         _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
+        _ when type.EndsWith("WorkerDiagnosticsMode", StringComparison.Ordinal) => "choice (on or off)",
         _ => type,
     };
 

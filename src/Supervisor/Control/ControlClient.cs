@@ -8,24 +8,11 @@ internal static class ControlClient
     /// <returns>The response and the line it came in, which <c>forkhost status --json</c> prints unchanged.</returns>
     /// <exception cref="ControlUnavailableException">Nothing listens at <paramref name="path"/>, or this user may not connect.</exception>
     /// <exception cref="ControlProtocolException">The answer is not a control response.</exception>
-    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/> (connecting included: a full accept queue is waited out).</exception>
     public static async Task<(ControlResponse Response, byte[] Line)> RequestAsync(string path, ControlRequest request, TimeSpan timeout)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         using var cancellation = new CancellationTokenSource(timeout);
-        try
-        {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation.Token);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.AccessDenied)
-        {
-            throw new ControlUnavailableException($"permission denied on {path}: the control socket is only for the user running the supervisor (and root).");
-        }
-        catch (SocketException)
-        {
-            // ENOENT, ECONNREFUSED (a stale file), ENOTSOCK: all mean no supervisor is there.
-            throw new ControlUnavailableException($"no supervisor is listening on {path}; is it running? pass --control-socket");
-        }
+        using Socket socket = await ConnectAsync(path, cancellation.Token);
 
         try
         {
@@ -50,4 +37,49 @@ internal static class ControlClient
             throw new ControlProtocolException($"the connection to {path} failed: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// Connects, retrying while the server's accept queue is full: a unix socket refuses connect(2) with EAGAIN then,
+    /// which means "busy" (a flood of connections, say), not "nobody there".
+    /// </summary>
+    private static async Task<Socket> ConnectAsync(string path, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+            {
+                socket.Dispose();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new TimeoutException($"the supervisor on {path} accepted no connection in time: its connection queue stayed full");
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                socket.Dispose();
+                throw new TimeoutException($"the supervisor on {path} accepted no connection in time");
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                throw Unavailable(path, e);
+            }
+        }
+    }
+
+    private static ControlUnavailableException Unavailable(string path, SocketException e) =>
+        e.SocketErrorCode == SocketError.AccessDenied
+            ? new ControlUnavailableException($"permission denied on {path}: the control socket is only for the user running the supervisor (and root).")
+            // ENOENT, ECONNREFUSED (a stale file), ENOTSOCK: all mean no supervisor is there.
+            : new ControlUnavailableException($"no supervisor is listening on {path}; is it running? pass --control-socket");
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Logging;
 using Microsoft.Extensions.Logging;
 using Ids = ForkHost.Logging.EventIds;
 
@@ -12,11 +13,33 @@ namespace ForkHost.Supervisor.Control;
 /// moment the file exists, and each peer's uid checked again with SO_PEERCRED. It runs on the thread pool, never on the
 /// arbiter loop: a client that sends nothing, too much, or garbage costs one bounded connection, not the loop's time.
 /// The snapshot itself is taken on the loop, through the delegate.
+/// <para>
+/// At most <see cref="MaxConnections"/> connections are open at once. Only the supervisor's user and root can connect
+/// (mode 0600), so a per-user limit or a slot reserved for the owner would not tell a flood from <c>forkhost status</c>:
+/// both come from the same uid. Two things do. The peer's pid (SO_PEERCRED): one process holds at most
+/// <see cref="MaxConnectionsPerPeer"/>, so a runaway script cannot take every slot from a status run beside it. And
+/// behaviour: status writes its request right after connect and is answered in milliseconds, while a flood holds
+/// connections that send nothing. So a connection over either limit takes the place of the oldest idle one (no
+/// request read and no byte waiting in the kernel) of that process, or of anyone when all slots are taken, and is
+/// refused only when every connection it could replace is being answered. Both are logged at most once per
+/// <see cref="OverCapacityLogInterval"/>, with the count of the others.
+/// </para>
 /// </summary>
 internal sealed partial class ControlServer : IAsyncDisposable
 {
-    /// <summary>Connections served at once; more are closed at once, so a flood cannot queue work on the arbiter.</summary>
+    /// <summary>Connections open at once; beyond it an idle one is closed, or the new one, so a flood cannot queue work on the arbiter.</summary>
     public const int MaxConnections = 8;
+
+    /// <summary>Connections one peer process (by SO_PEERCRED pid) holds at once; the rest of the slots stay for the others.</summary>
+    public const int MaxConnectionsPerPeer = 4;
+
+    /// <summary>
+    /// The listen backlog: connections wait here only until the accept loop decides on them, which takes no I/O, so
+    /// a burst is absorbed instead of failing connect(2) with EAGAIN (what a full unix socket backlog does).
+    /// </summary>
+    private const int AcceptBacklog = 128;
+
+    public static readonly TimeSpan OverCapacityLogInterval = TimeSpan.FromSeconds(10);
 
     /// <summary>rw------- : the socket file's mode, and (as 0177) the umask it is created under.</summary>
     private const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -27,9 +50,11 @@ internal sealed partial class ControlServer : IAsyncDisposable
     private readonly uint _ownUid = Interop.Libc.GetEffectiveUserId();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<Task, bool> _connections = new();
+    private readonly Lock _admission = new();
+    private readonly List<ControlConnection> _open = [];
+    private readonly LogThrottle _overCapacityLog = new(OverCapacityLogInterval);
     private Func<CancellationToken, Task<StatusSnapshot>>? _status;
     private Task? _acceptLoop;
-    private int _connectionCount;
 
     private ControlServer(string path, Socket socket, ILogger logger)
     {
@@ -69,7 +94,7 @@ internal sealed partial class ControlServer : IAsyncDisposable
             }
             // A default ACL on the directory overrides the umask; chmod before listen(2), so no one can connect before.
             File.SetUnixFileMode(path, SocketMode);
-            socket.Listen(MaxConnections);
+            socket.Listen(AcceptBacklog);
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
@@ -112,34 +137,81 @@ internal sealed partial class ControlServer : IAsyncDisposable
                 continue;
             }
 
-            if (Interlocked.Increment(ref _connectionCount) > MaxConnections)
+            PeerCredentials peer;
+            try
             {
-                Interlocked.Decrement(ref _connectionCount);
-                using (client)
-                {
-                    PeerCredentials peer = PeerCredentials.Of(client);
-                    LogRejected(_logger, peer.Pid, peer.Uid, $"more than {MaxConnections} connections at once");
-                }
+                peer = PeerCredentials.Of(client);
+            }
+            catch (SocketException)
+            {
+                client.Dispose();
                 continue;
             }
-            Task connection = Task.Run(() => ServeAsync(client));
-            _connections[connection] = true;
-            _ = connection.ContinueWith(done => _connections.TryRemove(done, out _), TaskScheduler.Default);
+            var connection = new ControlConnection(client, peer, Environment.TickCount64);
+            if (!TryAdmit(connection))
+            {
+                client.Dispose();
+                continue;
+            }
+            Task serving = Task.Run(() => ServeAsync(connection));
+            _connections[serving] = true;
+            _ = serving.ContinueWith(done => _connections.TryRemove(done, out _), TaskScheduler.Default);
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    /// <summary>
+    /// Admits a new connection, in the place of its own process's oldest idle one when that process is at its quota,
+    /// or of anyone's oldest idle one when all slots are taken.
+    /// </summary>
+    /// <returns>False when there is no idle connection to replace: the new connection is to be closed.</returns>
+    private bool TryAdmit(ControlConnection connection)
+    {
+        ControlConnection? evicted = null;
+        lock (_admission)
+        {
+            List<ControlConnection> samePeer = _open.Where(c => c.Peer.Pid == connection.Peer.Pid).ToList();
+            IEnumerable<ControlConnection>? replaceable = samePeer.Count >= MaxConnectionsPerPeer ? samePeer
+                : _open.Count >= MaxConnections ? _open
+                : null;
+            if (replaceable is not null)
+            {
+                evicted = replaceable.Where(c => c.IsIdle).MinBy(c => c.AcceptedAt);
+                if (evicted is null)
+                {
+                    LogOverCapacity(connection.Peer, "refused: every connection it could replace is being answered");
+                    return false;
+                }
+                _open.Remove(evicted);
+            }
+            _open.Add(connection);
+        }
+        if (evicted is not null)
+        {
+            evicted.Evict();
+            LogOverCapacity(connection.Peer,
+                $"accepted in the place of an idle connection from pid {evicted.Peer.Pid}, open {Environment.TickCount64 - evicted.AcceptedAt} ms without a request");
+        }
+        return true;
+    }
+
+    private void LogOverCapacity(PeerCredentials peer, string action)
+    {
+        if (_overCapacityLog.ShouldLog(out int suppressed))
+            LogOverCapacity(_logger, MaxConnections, MaxConnectionsPerPeer, peer.Pid, peer.Uid, action, suppressed, OverCapacityLogInterval.TotalSeconds);
+    }
+
+    private async Task ServeAsync(ControlConnection connection)
     {
         try
         {
-            using (client)
+            using (connection.Socket)
             {
-                ControlResponse? response = await AnswerAsync(client);
+                ControlResponse? response = await AnswerAsync(connection);
                 if (response is null)
                     return;
                 using var write = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                 write.CancelAfter(ControlProtocol.ServerIoTimeout);
-                await ControlProtocol.WriteLineAsync(client, response, ControlJsonContext.Default.ControlResponse, write.Token);
+                await ControlProtocol.WriteLineAsync(connection.Socket, response, ControlJsonContext.Default.ControlResponse, write.Token);
             }
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -151,14 +223,16 @@ internal sealed partial class ControlServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _connectionCount);
+            lock (_admission)
+                _open.Remove(connection);
         }
     }
 
     /// <summary>The response for one connection; null when there is no one to answer (the peer sent nothing and left).</summary>
-    private async Task<ControlResponse?> AnswerAsync(Socket client)
+    private async Task<ControlResponse?> AnswerAsync(ControlConnection connection)
     {
-        PeerCredentials peer = PeerCredentials.Of(client);
+        Socket client = connection.Socket;
+        PeerCredentials peer = connection.Peer;
         if (!IsAllowed(peer.Uid, _ownUid))
         {
             string reason = $"uid {peer.Uid} is neither the supervisor's ({_ownUid}) nor root";
@@ -175,6 +249,7 @@ internal sealed partial class ControlServer : IAsyncDisposable
                 byte[]? line = await ControlProtocol.ReadLineAsync(client, ControlProtocol.MaxRequestBytes, read.Token);
                 if (line is null)
                     return null;
+                connection.MarkRequestRead();
                 request = ControlProtocol.ParseRequest(line);
             }
             catch (ControlProtocolException e)
@@ -240,6 +315,10 @@ internal sealed partial class ControlServer : IAsyncDisposable
 
     [LoggerMessage(EventId = Ids.ControlRequestRejected, Level = LogLevel.Warning, Message = "Control request from pid {PeerPid} (uid {PeerUid}) rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, int peerPid, uint peerUid, string reason);
+
+    [LoggerMessage(EventId = Ids.ControlOverCapacity, Level = LogLevel.Warning,
+        Message = "Control socket at its limit ({MaxConnections} connections, {MaxPerPeer} per process): connection from pid {PeerPid} (uid {PeerUid}) {Action}; {Suppressed} more like it since the last such line (logged at most every {IntervalSeconds} s)")]
+    private static partial void LogOverCapacity(ILogger logger, int maxConnections, int maxPerPeer, int peerPid, uint peerUid, string action, int suppressed, double intervalSeconds);
 
     [LoggerMessage(EventId = Ids.ControlConnectionFailed, Level = LogLevel.Debug, Message = "Control connection ended early: {ExceptionType}: {ExceptionMessage}")]
     private static partial void LogConnectionFailed(ILogger logger, string exceptionType, string exceptionMessage);

@@ -9,15 +9,13 @@ namespace ForkHost.Supervisor.Control;
 /// </summary>
 internal readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
 {
-    private const int SoPeerCred = 17;
-
     /// <summary>struct ucred: pid_t, uid_t, gid_t, 32 bits each on Linux.</summary>
     private const int UcredSize = 12;
 
     public static PeerCredentials Of(Socket socket)
     {
         Span<byte> ucred = stackalloc byte[UcredSize];
-        int length = socket.GetRawSocketOption(Interop.Libc.SOL_SOCKET, SoPeerCred, ucred);
+        int length = socket.GetRawSocketOption(Interop.SocketOptions.SOL_SOCKET, Interop.SocketOptions.SO_PEERCRED, ucred);
         if (length < UcredSize)
             throw new SocketException((int)SocketError.ProtocolOption);
         return new PeerCredentials(

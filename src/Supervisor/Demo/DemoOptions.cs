@@ -24,6 +24,7 @@ internal sealed record DemoOptions
         else a throwaway local MariaDB started (and deleted) for the demo.
 
           --mysql CONNECTION-STRING   use this server (it must allow SET GLOBAL wait_timeout for scenarios 4 and 5)
+          --mysql-file PATH           the same, read from a file (keeps the password out of ps)
           --workers N                 workers per scenario (default 4)
           --requests N                verified requests per scenario (default 500)
           --concurrency N             concurrent clients (default 16)
@@ -51,6 +52,7 @@ internal sealed record DemoOptions
             options = name switch
             {
                 "--mysql" => options with { MySql = Value() },
+                "--mysql-file" => options with { MySql = MySqlConnectionStringSource.ReadFile(Value(), "--mysql-file") },
                 "--workers" => options with { Workers = Number(1, 64) },
                 "--requests" => options with { Requests = Number(1, 1_000_000) },
                 "--concurrency" => options with { Concurrency = Number(1, 1024) },

@@ -144,7 +144,7 @@ internal sealed class DemoSupervisor : IAsyncDisposable
             _process.Dispose();
             return;
         }
-        _ = Interop.Libc.Kill(_process.Id, Interop.Libc.SIGTERM);
+        _ = Interop.Libc.Kill(_process.Id, Interop.Signals.SIGTERM);
         try
         {
             await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));

@@ -23,6 +23,15 @@ internal sealed class Listener(BindAddress bind, Socket socket, string address, 
     /// <summary>Set when a successor supervisor (SIGUSR2) serves on this socket now: its file is the successor's.</summary>
     public bool KeepFileOnDispose { get; set; }
 
+    /// <summary>How a listening socket's address is reported and logged: http://127.0.0.1:41234, http://[::1]:8000, unix:/run/app.sock.</summary>
+    public static string DescribeAddress(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"http://[{ip.Address}]:{ip.Port}",
+        IPEndPoint ip => $"http://{ip.Address}:{ip.Port}",
+        UnixDomainSocketEndPoint unix => $"{BindAddress.UnixPrefix}{unix}",
+        _ => endPoint.ToString() ?? endPoint.AddressFamily.ToString(),
+    };
+
     public void Dispose()
     {
         if (KeepFileOnDispose && Bind.UnixPath is not null)

@@ -10,10 +10,10 @@ namespace ForkHost.Supervisor.Listeners;
 /// </summary>
 internal static class ListenerBinder
 {
-    internal const int SolSocket = 1;
-    internal const int SoReusePort = 15;
-
-    /// <param name="reusePort">Set SO_REUSEPORT on TCP sockets, so that per-slot siblings can bind the same port.</param>
+    /// <param name="reusePort">
+    /// Start an SO_REUSEPORT group on each TCP address, so that per-slot siblings can bind the same port
+    /// (--balance reuseport); otherwise the port is exclusive (<see cref="PortSharing"/>).
+    /// </param>
     public static IReadOnlyList<Listener> BindAll(IReadOnlyList<string> binds, int backlog, UnixFileMode unixSocketMode, bool reusePort = false)
     {
         var listeners = new List<Listener>();
@@ -36,21 +36,13 @@ internal static class ListenerBinder
 
     private static Listener BindTcp(BindAddress bind, IPEndPoint endPoint, int backlog, bool reusePort)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
         try
         {
-            // As gunicorn: a restarted supervisor can bind while old connections linger in TIME_WAIT.
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            if (reusePort)
-                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false;
-            socket.Bind(endPoint);
-            socket.Listen(backlog);
+            socket = TcpListeningSocket.Listen(endPoint, backlog, reusePort ? PortSharing.NewGroup : PortSharing.Exclusive);
         }
         catch (SocketException e)
         {
-            socket.Dispose();
             throw new UsageException(e.SocketErrorCode switch
             {
                 SocketError.AddressAlreadyInUse => $"--bind '{bind}': the address is already in use; stop the other server or choose another port.",
@@ -59,10 +51,7 @@ internal static class ListenerBinder
                 _ => $"--bind '{bind}': {e.Message}.",
             });
         }
-
-        var local = (IPEndPoint)socket.LocalEndPoint!;
-        string host = local.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{local.Address}]" : local.Address.ToString();
-        return new Listener(bind, socket, $"http://{host}:{local.Port}");
+        return new Listener(bind, socket, Listener.DescribeAddress(socket.LocalEndPoint!));
     }
 
     private static Listener BindUnix(BindAddress bind, string path, int backlog, UnixFileMode mode)
@@ -80,7 +69,7 @@ internal static class ListenerBinder
             socket.Dispose();
             throw new UsageException($"--bind '{bind}': cannot listen on {path}: {e.Message}.");
         }
-        return new Listener(bind, socket, $"unix:{path}");
+        return new Listener(bind, socket, Listener.DescribeAddress(new UnixDomainSocketEndPoint(path)));
     }
 
     /// <summary>

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using ForkHost.Supervisor.Configuration;
 
 namespace ForkHost.Supervisor.Listeners;
@@ -49,26 +47,8 @@ internal sealed class SlotListeners : IDisposable
         }
     }
 
-    private Listener BindSibling(Listener primary)
-    {
-        IPEndPoint endPoint = primary.TcpEndPoint!;
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            socket.SetRawSocketOption(ListenerBinder.SolSocket, ListenerBinder.SoReusePort, BitConverter.GetBytes(1));
-            if (endPoint.AddressFamily == AddressFamily.InterNetworkV6)
-                socket.DualMode = false;
-            socket.Bind(endPoint);
-            socket.Listen(_backlog);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        return new Listener(primary.Bind, socket, primary.Address);
-    }
+    private Listener BindSibling(Listener primary) =>
+        new(primary.Bind, TcpListeningSocket.Listen(primary.TcpEndPoint!, _backlog, PortSharing.JoinGroup), primary.Address);
 
     /// <summary>Closes the per-slot siblings; the primary sockets belong to whoever bound them.</summary>
     public void Dispose()

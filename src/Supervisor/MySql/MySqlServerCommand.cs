@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ForkHost.Supervisor.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ForkHost.Supervisor.MySql;
@@ -13,7 +14,7 @@ namespace ForkHost.Supervisor.MySql;
 internal static class MySqlServerCommand
 {
     public const string Help = """
-        Usage: forkhost mysql-server [--mysql CONNECTION-STRING] [--wait-timeout SECONDS] [--max-connections N]
+        Usage: forkhost mysql-server [--mysql CONNECTION-STRING | --mysql-file PATH] [--wait-timeout SECONDS] [--max-connections N]
 
         Starts a MySQL server (the given one, a Docker one, or a throwaway local MariaDB), prints one JSON line
         {"connectionString", "kind", "host", "port", "pid"} on stdout, and keeps the server until SIGTERM, SIGINT or
@@ -39,6 +40,16 @@ internal static class MySqlServerCommand
             {
                 case "--mysql":
                     mySql = value;
+                    break;
+                case "--mysql-file":
+                    try
+                    {
+                        mySql = MySqlConnectionStringSource.ReadFile(value, "mysql-server: --mysql-file");
+                    }
+                    catch (UsageException e)
+                    {
+                        return Program.UsageError(e.Message);
+                    }
                     break;
                 case "--wait-timeout" when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int seconds) && seconds > 0:
                     waitTimeout = seconds;

@@ -183,14 +183,14 @@ internal static partial class ThrowawayMariaDbServer
         if (!process.HasExited)
         {
             // setpriv execs the server, so the pid is the server's own.
-            _ = Interop.Libc.Kill(process.Id, Interop.Libc.SIGTERM);
+            _ = Interop.Libc.Kill(process.Id, Interop.Signals.SIGTERM);
             try
             {
                 await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
             }
             catch (TimeoutException)
             {
-                _ = Interop.Libc.Kill(process.Id, Interop.Libc.SIGKILL);
+                _ = Interop.Libc.Kill(process.Id, Interop.Signals.SIGKILL);
                 await process.WaitForExitAsync();
             }
         }

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Listeners;
 
 namespace ForkHost.Supervisor.Systemd;
@@ -13,6 +10,9 @@ namespace ForkHost.Supervisor.Systemd;
 internal static class SocketActivation
 {
     private const int FirstDescriptor = 3;
+
+    /// <summary>How a socket systemd handed in is named: "systemd:" and its FileDescriptorName=.</summary>
+    public const string BindPrefix = "systemd:";
 
     /// <returns>The inherited listeners, or null when the supervisor was not socket-activated.</returns>
     public static IReadOnlyList<Listener>? TakeListeners()
@@ -28,32 +28,21 @@ internal static class SocketActivation
             return null;
 
         var listeners = new List<Listener>();
-        for (int i = 0; i < count; i++)
+        try
         {
-            int fd = FirstDescriptor + i;
-            // Ours now, and close-on-exec like everything else: a worker gets it through the channel, not by accident.
-            Channel.FileDescriptors.SetCloseOnExec(fd, true);
-            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-            if (socket.SocketType != SocketType.Stream)
-                throw new UsageException($"socket activation: descriptor {fd} is not a stream socket; ForkHost serves HTTP over TCP or unix stream sockets.");
-            string name = i < names.Length && names[i].Length > 0 ? names[i] : $"fd{fd}";
-            listeners.Add(Describe(socket, name));
+            for (int i = 0; i < count; i++)
+            {
+                int fd = FirstDescriptor + i;
+                string name = i < names.Length && names[i].Length > 0 ? names[i] : $"fd{fd}";
+                listeners.Add(InheritedListener.Adopt(fd, BindPrefix + name, "socket activation", fromSocketActivation: true));
+            }
+        }
+        catch
+        {
+            foreach (Listener listener in listeners)
+                listener.Dispose();
+            throw;
         }
         return listeners;
-    }
-
-    private static Listener Describe(Socket socket, string name)
-    {
-        switch (socket.LocalEndPoint)
-        {
-            case IPEndPoint ip:
-                string host = ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip.Address}]" : ip.Address.ToString();
-                return new Listener(new BindAddress($"systemd:{name}", ip, null), socket, $"http://{host}:{ip.Port}", fromSocketActivation: true);
-            case UnixDomainSocketEndPoint unix:
-                string path = unix.ToString();
-                return new Listener(new BindAddress($"systemd:{name}", null, path), socket, $"unix:{path}", fromSocketActivation: true);
-            default:
-                return new Listener(new BindAddress($"systemd:{name}", null, null), socket, $"systemd:{name}", fromSocketActivation: true);
-        }
     }
 }

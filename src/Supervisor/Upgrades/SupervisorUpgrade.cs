@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using ForkHost.Channel;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Processes;
+using ForkHost.Supervisor.Systemd;
 
 namespace ForkHost.Supervisor.Upgrades;
 
@@ -30,8 +29,10 @@ internal static class SupervisorUpgrade
         var startInfo = new ProcessStartInfo(executable) { UseShellExecute = false };
         foreach (string argument in arguments)
             startInfo.ArgumentList.Add(argument);
+        // One "FD=NAME" line per listener: the successor describes each socket from the socket itself, and the name
+        // ("systemd:http", "127.0.0.1:8000") tells it which ones systemd owns.
         startInfo.Environment[ListenersVariable] = string.Join('\n',
-            listeners.Select(l => $"{l.Descriptor.ToString(CultureInfo.InvariantCulture)}={l.Address}"));
+            listeners.Select(l => $"{l.Descriptor.ToString(CultureInfo.InvariantCulture)}={l.Bind.Text}"));
         startInfo.Environment[PredecessorVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         if (notifySocket is not null)
             startInfo.Environment["NOTIFY_SOCKET"] = notifySocket;
@@ -55,18 +56,23 @@ internal static class SupervisorUpgrade
             return null;
 
         var listeners = new List<Listener>();
-        foreach (string entry in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        try
         {
-            int equals = entry.IndexOf('=');
-            int fd = int.Parse(entry[..equals], NumberStyles.None, CultureInfo.InvariantCulture);
-            string address = entry[(equals + 1)..];
-            // Ours now, and close-on-exec again: workers get it through their channel.
-            FileDescriptors.SetCloseOnExec(fd, true);
-            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-            BindAddress bind = address.StartsWith(BindAddress.UnixPrefix, StringComparison.Ordinal)
-                ? new BindAddress(address, null, address[BindAddress.UnixPrefix.Length..])
-                : new BindAddress(address, socket.LocalEndPoint as IPEndPoint, null);
-            listeners.Add(new Listener(bind, socket, address));
+            foreach (string entry in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                int equals = entry.IndexOf('=');
+                if (equals <= 0 || !int.TryParse(entry.AsSpan(0, equals), NumberStyles.None, CultureInfo.InvariantCulture, out int fd))
+                    throw new UsageException($"{ListenersVariable}: '{entry}' is not FD=NAME; it is set by a supervisor on SIGUSR2, not by hand.");
+                string name = entry[(equals + 1)..];
+                listeners.Add(InheritedListener.Adopt(fd, name, "upgrade (SIGUSR2)",
+                    fromSocketActivation: name.StartsWith(SocketActivation.BindPrefix, StringComparison.Ordinal)));
+            }
+        }
+        catch
+        {
+            foreach (Listener listener in listeners)
+                listener.Dispose();
+            throw;
         }
         return listeners;
     }

@@ -1,3 +1,5 @@
+using ForkHost.Supervisor.Configuration;
+
 namespace ForkHost.Supervisor.Workers;
 
 /// <summary>
@@ -15,6 +17,14 @@ internal static class WorkerRuntimeSettings
         // A 4 MiB gen0 budget instead of one sized from the CPU's cache (tens of MiB, in every worker).
         ["DOTNET_GCgen0size"] = "0x400000",
     };
+
+    /// <summary>
+    /// --worker-diagnostics off: DOTNET_EnableDiagnostics_IPC=0, which turns off only the diagnostics IPC socket
+    /// (DOTNET_EnableDiagnostics=0 would also turn off the debugger and profiler). It overrides the supervisor's own
+    /// environment, since the operator asked for it on this command line; "on" leaves the environment as it is.
+    /// </summary>
+    public static IEnumerable<KeyValuePair<string, string>> ForDiagnostics(WorkerDiagnosticsMode mode) =>
+        mode == WorkerDiagnosticsMode.Off ? [new("DOTNET_EnableDiagnostics_IPC", "0")] : [];
 
     /// <summary>The defaults that <paramref name="environment"/> does not already set.</summary>
     public static IEnumerable<KeyValuePair<string, string>> Missing(IDictionary<string, string?> environment) =>

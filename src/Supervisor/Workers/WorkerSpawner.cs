@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ForkHost.Channel;
+using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Processes;
 
 namespace ForkHost.Supervisor.Workers;
@@ -9,7 +10,8 @@ namespace ForkHost.Supervisor.Workers;
 /// Starts a worker so that it inherits its end of the channel, and only that, under the same descriptor number:
 /// close-on-exec is cleared for the moment of the start, on the <see cref="SpawnThread"/>.
 /// </summary>
-internal sealed class WorkerSpawner(WorkerExecutable executable)
+/// <param name="diagnostics">--worker-diagnostics: whether workers open the .NET diagnostics IPC socket.</param>
+internal sealed class WorkerSpawner(WorkerExecutable executable, WorkerDiagnosticsMode diagnostics = WorkerDiagnosticsMode.On)
 {
     public Task<Process> SpawnAsync(int channelFd)
     {
@@ -19,6 +21,8 @@ internal sealed class WorkerSpawner(WorkerExecutable executable)
         startInfo.Environment[ChannelProtocol.ChannelFdVariable] = channelFd.ToString(CultureInfo.InvariantCulture);
         startInfo.Environment["FORKHOST_SUPERVISOR_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         foreach ((string name, string value) in WorkerRuntimeSettings.Missing(startInfo.Environment))
+            startInfo.Environment[name] = value;
+        foreach ((string name, string value) in WorkerRuntimeSettings.ForDiagnostics(diagnostics))
             startInfo.Environment[name] = value;
         return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors([channelFd]));
     }

@@ -26,7 +26,7 @@ internal sealed class ArbiterHarness : IAsyncDisposable
     {
         Settings = settings ?? DefaultSettings;
         Loader = new FakeGenerationLoader(number => GenerationOf(number, Settings));
-        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null);
+        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
             predecessor: null, Logger);

@@ -32,11 +32,14 @@ internal sealed class ForkHostProcess : IAsyncDisposable
     /// RLIMIT_NOFILE for the supervisor and so its workers, soft and hard (the runtime raises a soft limit to the hard
     /// one at start), set by prlimit(1), which execs the supervisor: its pid is the supervisor's.
     /// </param>
-    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null, int? descriptorLimit = null)
+    /// <param name="workingDirectory">Where it runs (it reads appsettings.json from there); default: the test's.</param>
+    public static ForkHostProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null,
+        int? descriptorLimit = null, string? workingDirectory = null)
     {
         string program = executable ?? RepositoryPaths.Supervisor;
         var startInfo = new ProcessStartInfo(descriptorLimit is null ? program : "prlimit")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
