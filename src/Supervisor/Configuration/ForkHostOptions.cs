@@ -1,98 +1,91 @@
 namespace ForkHost.Supervisor.Configuration;
 
 /// <summary>
-/// Every setting of <c>forkhost run</c>. Each is read from the "ForkHost" section of the configuration: appsettings.json
-/// (or --config FILE), then FORKHOST_* environment variables (FORKHOST_WORKERS=4, FORKHOST_BIND__0=...), then the
-/// command line (--workers 4), later sources winning. Defaults are those of an experienced gunicorn user.
-/// This is the binding object only: <see cref="RunSettingsLoader"/> validates it and splits it into
-/// <see cref="ProcessSettings"/> and <see cref="GenerationSettings"/>, which are what the rest of ForkHost reads.
+/// Every setting of <c>forkhost run</c>, with its command-line name, help and default in one place. Each is read from
+/// the "ForkHost" section of the configuration: appsettings.json (or --config FILE), then FORKHOST_* environment
+/// variables (FORKHOST_WORKERS=4, FORKHOST_BIND__0=...), then the command line (--workers 4), later sources winning.
+/// Defaults are those of an experienced gunicorn user. This is the binding object only: <see cref="RunSettingsLoader"/>
+/// validates it (<see cref="ForkHostOptionsValidator"/>) and splits it into <see cref="ProcessSettings"/> and
+/// <see cref="GenerationSettings"/>, which are what the rest of ForkHost reads. The order here is --help's order.
 /// </summary>
 internal sealed class ForkHostOptions
 {
     public const string SectionName = "ForkHost";
     public const string DefaultBind = "127.0.0.1:8000";
 
-    /// <summary>The app: <c>path/to/App.dll[:Namespace.Type]</c>. Required.</summary>
+    [CommandLine("app", "PATH[:TYPE]", "The app assembly, and the type implementing IForkHostApp if it has several. Required.")]
     public string? App { get; set; }
 
-    /// <summary>Number of worker processes. Default: the number of CPUs.</summary>
+    [CommandLine("workers", "N", "Number of worker processes. Default: number of CPUs.")]
     public int Workers { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>Addresses to listen on: <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or <c>unix:/path</c>. Default: 127.0.0.1:8000.</summary>
+    [CommandLine("bind", "ADDRESS", "HOST:PORT, [IPv6]:PORT or unix:/path; repeatable. Port 0 picks a free port. Default 127.0.0.1:8000.")]
     public List<string> Bind { get; set; } = [];
 
-    /// <summary>How connections are spread over workers: shared (one socket per address), reuseport (one per worker slot) or dispatch (the supervisor accepts and deals connections out in turn). Default shared.</summary>
+    [CommandLine("balance", "shared|reuseport|dispatch", "shared: one listening socket all workers accept on; reuseport: one SO_REUSEPORT socket per worker slot (the kernel spreads by hash); dispatch: the supervisor accepts and hands connections to the workers in turn (even keep-alive spread). Default shared.")]
     public BalanceMode Balance { get; set; } = BalanceMode.Shared;
 
-    /// <summary>Listen backlog, applied by the supervisor and by each worker's Kestrel alike. Default 512 (Kestrel's).</summary>
+    [CommandLine("backlog", "N", "Listen backlog (supervisor and workers alike). Default 512, Kestrel's.")]
     public int Backlog { get; set; } = 512;
 
-    /// <summary>Permissions of unix: socket files, in octal. Default 660.</summary>
+    [CommandLine("unix-socket-mode", "OCTAL", "Permissions of unix: socket files. Default 660.")]
     public string UnixSocketMode { get; set; } = "660";
 
-    /// <summary>Seconds without a heartbeat after which a worker is killed and replaced. Default 30.</summary>
+    [CommandLine("timeout", "SECONDS", "Kill and replace a worker silent for this long (no heartbeat). Default 30.")]
     public double Timeout { get; set; } = 30;
 
-    /// <summary>Seconds a worker may take to become ready before it is killed. Default 60.</summary>
+    [CommandLine("boot-timeout", "SECONDS", "Kill a worker not ready after this long (a boot failure). Default 60.")]
     public double BootTimeout { get; set; } = 60;
 
-    /// <summary>Seconds in-flight requests may take to finish on a graceful stop, before workers are killed. Default 30.</summary>
+    [CommandLine("graceful-timeout", "SECONDS", "Time in-flight requests get on a graceful stop, before workers are killed. Default 30.")]
     public double GracefulTimeout { get; set; } = 30;
 
-    /// <summary>Consecutive worker boot failures after which the supervisor halts (exit 3). Default 5.</summary>
+    [CommandLine("max-boot-failures", "N", "Halt (exit 3) after this many boot failures in a row, the app's own (kills from outside do not count). Default 5.")]
     public int MaxBootFailures { get; set; } = 5;
 
-    /// <summary>Requests after which a worker is replaced (0: never). Workers recycle one at a time. Default 0.</summary>
+    [CommandLine("max-requests", "N", "Replace a worker after N requests, one worker at a time (0: never). Default 0.")]
     public int MaxRequests { get; set; }
 
-    /// <summary>Up to this many extra requests, drawn per worker, so workers do not all recycle together. Default 0.</summary>
+    [CommandLine("max-requests-jitter", "N", "Add up to N requests to each worker's limit so they do not recycle together. Default 0.")]
     public int MaxRequestsJitter { get; set; }
 
-    /// <summary>Resident memory in MiB above which a worker is recycled gracefully, like uWSGI's reload-on-rss (0: never). Default 0.</summary>
+    [CommandLine("max-worker-memory", "MIB", "Recycle a worker whose RSS exceeds this many MiB, gracefully, like uWSGI's reload-on-rss (0: never). Default 0.")]
     public int MaxWorkerMemory { get; set; }
 
-    /// <summary>"text" (human-readable) or "json" (compact JSON, one event per line). Default text.</summary>
+    [CommandLine("log-format", "text|json", "Human-readable text or compact JSON lines (one event per line). Default text.")]
     public string LogFormat { get; set; } = "text";
 
-    /// <summary>Log every request from the worker that served it (path without query string, which may carry secrets). Default false.</summary>
+    [CommandLine("access-log", "[=true|false]", "Log every request (method, path without query string, status, duration) with the worker that served it. Default false.")]
     public bool AccessLog { get; set; }
 
-    /// <summary>User (name or uid) workers run as; needs a root supervisor. Default: the supervisor's.</summary>
+    [CommandLine("user", "NAME|UID", "Run workers as this user (the supervisor must be root; it binds first). Default: the supervisor's.")]
     public string? User { get; set; }
 
-    /// <summary>Group (name or gid) workers run as; default: the --user's primary group.</summary>
+    [CommandLine("group", "NAME|GID", "Run workers in this group. Default: the --user's primary group.")]
     public string? Group { get; set; }
 
-    /// <summary>File to write the supervisor's pid to, removed on exit. Default none.</summary>
-    public string? PidFile { get; set; }
-
-    /// <summary>
-    /// Unix socket for <c>forkhost status</c>, mode 0600. Default: the pid file's path ending in .sock, else
-    /// $RUNTIME_DIRECTORY/forkhost.sock, else $XDG_RUNTIME_DIR/forkhost-PID.sock, else /tmp/forkhost-UID/forkhost-PID.sock.
-    /// </summary>
-    public string? ControlSocket { get; set; }
-
-    /// <summary>
-    /// Whether workers open the .NET diagnostics IPC socket in $TMPDIR (dotnet-counters, dotnet-trace, dotnet-dump): on
-    /// (default) or off. A socket a worker leaves behind (killed, or --user) is removed when it is reaped. Needs a restart.
-    /// </summary>
+    [CommandLine("worker-diagnostics", "on|off", "Workers open the .NET diagnostics socket in $TMPDIR (dotnet-counters, dotnet-trace), removed when a worker is reaped; off: DOTNET_EnableDiagnostics_IPC=0. Default on.")]
     public WorkerDiagnosticsMode WorkerDiagnostics { get; set; } = WorkerDiagnosticsMode.On;
 
-    /// <summary>Which handles workers receive: listeners (default) or fork (everything, as fork(2) would).</summary>
+    [CommandLine("pid-file", "PATH", "Write the supervisor's pid here; removed on exit. Default none.")]
+    public string? PidFile { get; set; }
+
+    [CommandLine("control-socket", "PATH", "Unix socket (mode 600) for 'forkhost status'. Default: the pid file's path ending in .sock, else in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp/forkhost-UID.")]
+    public string? ControlSocket { get; set; }
+
+    [CommandLine("inherit", "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners.")]
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 
-    /// <summary>Clear MySqlConnector's pools and run the before-spawn hook before each spawn. Default true.</summary>
+    [CommandLine("dispose-before-spawn", "[=true|false]", "Clear MySqlConnector pools and run the before-spawn hook before each spawn. Default true.")]
     public bool DisposeBeforeSpawn { get; set; } = true;
 
-    /// <summary>What the fork-safety audit does about connections workers would share: off, warn (default), strict.</summary>
+    [CommandLine("fork-safety", "off|warn|strict", "Audit of connections workers would share; strict refuses to spawn. Default warn.")]
     public ForkSafetyMode ForkSafety { get; set; } = ForkSafetyMode.Warn;
 
-    /// <summary>
-    /// MySQL connection string of the app's database, so the audit can name its connections. Default none; when
-    /// neither this nor <see cref="MySqlFile"/> is set, the systemd credential "mysql" (see MySqlConnectionStringSource).
-    /// </summary>
+    /// <remarks>When neither this nor <see cref="MySqlFile"/> is set: the systemd credential "mysql" (<see cref="MySqlConnectionStringSource"/>).</remarks>
+    [CommandLine("mysql", "CONNECTION-STRING", "The app's MySQL server, so the audit can name its connections (or FORKHOST_MYSQL). On the command line a password is visible to every local user: prefer --mysql-file.")]
     public string? MySql { get; set; }
 
-    /// <summary>A file holding <see cref="MySql"/> (trailing newline ignored), which keeps the password out of argv. Default none.</summary>
+    [CommandLine("mysql-file", "PATH", "A file holding the MySQL connection string (trailing newline ignored). Default: $CREDENTIALS_DIRECTORY/mysql if systemd loaded that credential.")]
     public string? MySqlFile { get; set; }
 }

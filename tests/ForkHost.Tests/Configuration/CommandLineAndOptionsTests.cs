@@ -6,6 +6,55 @@ namespace ForkHost.Tests.Configuration;
 
 public sealed class CommandLineAndOptionsTests
 {
+    /// <summary>The README's CLI reference rows: the option names of the first cell and the default cell.</summary>
+    private static IReadOnlyList<(IReadOnlyList<string> Names, string Default)> ReadmeOptionRows()
+    {
+        string readme = File.ReadAllText(Path.Combine(Infrastructure.RepositoryPaths.Root, "README.md"));
+        string reference = readme[readme.IndexOf("## CLI reference", StringComparison.Ordinal)..];
+        reference = reference[..reference.IndexOf("\n#", 3, StringComparison.Ordinal)];
+        return reference.Split('\n')
+            .Where(line => line.StartsWith("| `--", StringComparison.Ordinal))
+            .Select(line => line.Split(" | "))
+            .Select(cells => ((IReadOnlyList<string>)System.Text.RegularExpressions.Regex.Matches(cells[0], "`--([a-z-]+)").Select(m => m.Groups[1].Value).ToList(), cells[1].Trim()))
+            .ToList();
+    }
+
+    [Fact]
+    public void The_readme_documents_every_run_option_and_no_other()
+    {
+        var documented = ReadmeOptionRows().SelectMany(row => row.Names).Order().ToList();
+        var declared = RunCommandLine.Options.Select(o => o.Name).Order().ToList();
+        Assert.Equal(declared, documented);
+    }
+
+    [Fact]
+    public void The_readme_states_the_defaults_the_options_have()
+    {
+        var defaults = new ForkHostOptions();
+        int checkedDefaults = 0;
+        foreach ((IReadOnlyList<string> names, string cell) in ReadmeOptionRows())
+        {
+            CommandLineOption option = RunCommandLine.Options.Single(o => o.Name == names[0]);
+            object? value = typeof(ForkHostOptions).GetProperty(option.Key)!.GetValue(defaults);
+            string stated = cell.Split(' ')[0].Trim('`');
+            string actual = value switch
+            {
+                null => "none",
+                double d => d.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // --bind: none given means the default address.
+                List<string> { Count: 0 } => ForkHostOptions.DefaultBind,
+                _ => value.ToString()!.ToLowerInvariant(),
+            };
+            // Only cells that state a plain value: a number, or one word that is the value (an enum, a flag, "none").
+            if (char.IsAsciiDigit(stated[0]) || (stated == cell && stated != "required" && stated.All(char.IsAsciiLetterLower)))
+            {
+                Assert.True(stated == actual, $"README says --{option.Name} defaults to '{stated}', the option's default is '{actual}'");
+                checkedDefaults++;
+            }
+        }
+        Assert.True(checkedDefaults >= 15, $"only {checkedDefaults} defaults were checked");
+    }
+
     [Fact]
     public void Repeated_binds_become_a_list_and_later_values_win_for_single_options()
     {
