@@ -81,11 +81,11 @@ internal sealed class ControlChannel : IDisposable
                 if (sent >= 0)
                     return true;
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Interop.Libc.EINTR)
+                if (errno == Interop.Errors.EINTR)
                     continue;
-                if (errno == Interop.Libc.EAGAIN && (flags & Interop.Libc.MSG_DONTWAIT) != 0)
+                if (errno == Interop.Errors.EAGAIN && (flags & Interop.Libc.MSG_DONTWAIT) != 0)
                     return false;
-                if (errno is 32 /* EPIPE */ or 104 /* ECONNRESET */ or 107 /* ENOTCONN */)
+                if (errno is Interop.Errors.EPIPE or Interop.Errors.ECONNRESET or Interop.Errors.ENOTCONN)
                     throw new ChannelClosedException();
                 FileDescriptors.ThrowIfFailed(sent, "sendmsg");
             }
@@ -123,9 +123,9 @@ internal sealed class ControlChannel : IDisposable
                 if (received >= 0)
                     break;
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno == Interop.Libc.EINTR)
+                if (errno == Interop.Errors.EINTR)
                     continue;
-                if (errno is 104 /* ECONNRESET */ or 9 /* EBADF: closed under us by Dispose */)
+                if (errno is Interop.Errors.ECONNRESET or Interop.Errors.EBADF /* closed under us by Dispose */)
                     throw new ChannelClosedException();
                 FileDescriptors.ThrowIfFailed(received, "recvmsg");
             }

@@ -7,8 +7,8 @@ namespace ForkHost.Supervisor.Arbitration;
 internal sealed partial class Arbiter
 {
     // PosixSignal has no USR1/USR2 members; raw signal numbers are accepted on Unix.
-    internal const PosixSignal SIGUSR1 = (PosixSignal)10;
-    internal const PosixSignal SIGUSR2 = (PosixSignal)12;
+    internal const PosixSignal SIGUSR1 = (PosixSignal)Interop.Signals.SIGUSR1;
+    internal const PosixSignal SIGUSR2 = (PosixSignal)Interop.Signals.SIGUSR2;
 
     /// <summary>The signals the supervisor handles (<see cref="SignalForwarding"/> registers them).</summary>
     internal static readonly PosixSignal[] HandledSignals =
@@ -44,7 +44,7 @@ internal sealed partial class Arbiter
                 // logrotate's postrotate: file sinks let go of the rotated file and open the path afresh, everywhere.
                 _reopenLogs();
                 foreach (WorkerHandle worker in _workers)
-                    worker.Process.Signal((int)SIGUSR1);
+                    worker.Process.Signal(Interop.Signals.SIGUSR1);
                 LogLogsReopened(_logger, _workers.Count);
                 break;
             case SIGUSR2 when _shutdown is null:

@@ -59,6 +59,6 @@ internal sealed partial class Arbiter
         if (_predecessor is not int predecessor)
             return;
         LogTakingOver(_logger, predecessor);
-        _ = Interop.Libc.Kill(predecessor, Interop.Libc.SIGTERM);
+        _ = Interop.Libc.Kill(predecessor, Interop.Signals.SIGTERM);
     }
 }

@@ -25,7 +25,11 @@ internal enum WorkerExitKind
 internal sealed record WorkerExit(WorkerExitKind Kind, string How, string? Reason)
 {
     // Signals a process brings on itself (a crash in native or runtime code), as opposed to ones sent from outside.
-    private static readonly HashSet<int> FaultSignals = [4 /* SIGILL */, 5 /* SIGTRAP */, 6 /* SIGABRT */, 7 /* SIGBUS */, 8 /* SIGFPE */, 11 /* SIGSEGV */, 31 /* SIGSYS */];
+    private static readonly HashSet<int> FaultSignals =
+    [
+        Interop.Signals.SIGILL, Interop.Signals.SIGTRAP, Interop.Signals.SIGABRT, Interop.Signals.SIGBUS,
+        Interop.Signals.SIGFPE, Interop.Signals.SIGSEGV, Interop.Signals.SIGSYS,
+    ];
 
     public static WorkerExit Of(WorkerHandle worker)
     {
@@ -53,11 +57,11 @@ internal sealed record WorkerExit(WorkerExitKind Kind, string How, string? Reaso
 
     private static string SignalName(int signal) => signal switch
     {
-        2 => " (SIGINT)",
-        6 => " (SIGABRT)",
-        9 => " (SIGKILL)",
-        11 => " (SIGSEGV)",
-        15 => " (SIGTERM)",
+        Interop.Signals.SIGINT => " (SIGINT)",
+        Interop.Signals.SIGABRT => " (SIGABRT)",
+        Interop.Signals.SIGKILL => " (SIGKILL)",
+        Interop.Signals.SIGSEGV => " (SIGSEGV)",
+        Interop.Signals.SIGTERM => " (SIGTERM)",
         _ => "",
     };
 }

@@ -12,8 +12,6 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
     /// <summary>How long a hung worker gets between SIGTERM and SIGKILL.</summary>
     public static readonly TimeSpan HungKillGrace = TimeSpan.FromSeconds(2);
 
-    private const int SigInt = 2;
-
     public int Slot { get; } = slot;
     public int Generation { get; } = generation;
     public IWorkerProcess Process { get; } = process;
@@ -70,13 +68,13 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
         beforeTelling?.Invoke();
         bool told = ready && Process.TrySend(new StopMessage(graceful, (int)grace.TotalMilliseconds));
         if (!told)
-            Process.Signal(graceful ? Interop.Libc.SIGTERM : SigInt);
+            Process.Signal(graceful ? Interop.Signals.SIGTERM : Interop.Signals.SIGINT);
     }
 
     /// <summary>A worker that went silent: SIGTERM (the runtime's graceful stop), SIGKILL after <see cref="HungKillGrace"/>.</summary>
     public void Terminate(long now)
     {
-        Process.Signal(Interop.Libc.SIGTERM);
+        Process.Signal(Interop.Signals.SIGTERM);
         State = WorkerState.Stopping;
         StopReason = WorkerStopReason.Hung;
         KillAt = now + (long)HungKillGrace.TotalMilliseconds;
@@ -85,7 +83,7 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
     /// <summary>SIGKILL now. <paramref name="failure"/> makes the exit a failure (a boot failure if it never got ready).</summary>
     public void Kill(WorkerStopReason reason, string? failure = null)
     {
-        Process.Signal(Interop.Libc.SIGKILL);
+        Process.Signal(Interop.Signals.SIGKILL);
         State = WorkerState.Stopping;
         if (StopReason == WorkerStopReason.None || failure is not null)
             StopReason = reason;

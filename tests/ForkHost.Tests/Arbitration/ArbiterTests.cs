@@ -43,7 +43,7 @@ public sealed class ArbiterTests
         {
             FakeWorker booting = Assert.Single(harness.Launcher.Live);
             spawnedAt.Add(harness.Time.GetUtcNow() - start);
-            booting.KilledFromOutside(signal: 9);
+            booting.KilledFromOutside(Interop.Signals.SIGKILL);
             await harness.SettleAsync();
             for (int waited = 0; harness.Launcher.Live.Count == 0; waited++)
             {
@@ -70,7 +70,7 @@ public sealed class ArbiterTests
     public async Task A_crash_fault_signal_before_ready_is_the_apps_own_boot_failure()
     {
         await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 1, MaxBootFailures = 2 });
-        harness.Launcher.OnLaunched = worker => worker.KilledFromOutside(signal: 11);
+        harness.Launcher.OnLaunched = worker => worker.KilledFromOutside(Interop.Signals.SIGSEGV);
         await harness.StartAsync(autoReady: false);
         for (int i = 0; i < 20 && !harness.Run.IsCompleted; i++)
             await harness.AdvanceAsync(TimeSpan.FromSeconds(1));
@@ -223,11 +223,11 @@ public sealed class ArbiterTests
         await harness.AdvanceAsync(TimeSpan.FromSeconds(2.5));
         Assert.Empty(silent.Signals);
         await harness.AdvanceAsync(TimeSpan.FromSeconds(0.7));
-        Assert.Equal([Interop.Libc.SIGTERM], silent.Signals);
+        Assert.Equal([Interop.Signals.SIGTERM], silent.Signals);
         Assert.Single(harness.Logger.WithId(EventIds.WorkerHung));
 
         await harness.AdvanceAsync(WorkerHandle.HungKillGrace + TimeSpan.FromMilliseconds(200));
-        Assert.Equal([Interop.Libc.SIGTERM, Interop.Libc.SIGKILL], silent.Signals);
+        Assert.Equal([Interop.Signals.SIGTERM, Interop.Signals.SIGKILL], silent.Signals);
         FakeWorker replacement = Assert.Single(harness.Launcher.Live);
         Assert.NotEqual(silent.Pid, replacement.Pid);
         // The supervisor's own kill is not reported as an unexpected death.
@@ -271,7 +271,7 @@ public sealed class ArbiterTests
 
         await harness.AdvanceAsync(TimeSpan.FromSeconds(2.3));
 
-        Assert.Equal([Interop.Libc.SIGKILL], stuck.Signals);
+        Assert.Equal([Interop.Signals.SIGKILL], stuck.Signals);
         Assert.Contains("--boot-timeout", Assert.Single(harness.Logger.WithId(EventIds.WorkerBootFailed)));
         Assert.Empty(harness.Logger.WithId(EventIds.WorkerKilledBeforeReady));
     }
@@ -291,15 +291,15 @@ public sealed class ArbiterTests
         await harness.SignalAsync(PosixSignal.SIGTERM);
         Assert.Equal(new StopMessage(true, 5000), Assert.Single(workers[0].Sent));
         Assert.Equal(new StopMessage(true, 5000), Assert.Single(workers[1].Sent));
-        Assert.Equal([Interop.Libc.SIGTERM], workers[2].Signals);
+        Assert.Equal([Interop.Signals.SIGTERM], workers[2].Signals);
 
         // One drains in time; the others are still there at the deadline.
         workers[0].Exit(0);
         await harness.AdvanceAsync(TimeSpan.FromSeconds(4.5));
         Assert.False(harness.Run.IsCompleted);
         await harness.AdvanceAsync(TimeSpan.FromSeconds(0.7));
-        Assert.Equal(Interop.Libc.SIGKILL, workers[1].Signals[^1]);
-        Assert.Equal(Interop.Libc.SIGKILL, workers[2].Signals[^1]);
+        Assert.Equal(Interop.Signals.SIGKILL, workers[1].Signals[^1]);
+        Assert.Equal(Interop.Signals.SIGKILL, workers[2].Signals[^1]);
 
         Assert.Equal(0, await harness.Run.WaitAsync(TimeSpan.FromSeconds(5)));
         Assert.Equal(3, harness.Launcher.Launched.Count);

@@ -59,7 +59,7 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
                 return;
             _signals.Add(signal);
         }
-        if (signal == 9 || Obedient)
+        if (signal == Interop.Signals.SIGKILL || Obedient)
             Exit(128 + signal);
     }
 
@@ -81,7 +81,7 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
     }
 
     /// <summary>Death by a signal the supervisor did not send (an operator's kill -9, the OOM killer).</summary>
-    public void KilledFromOutside(int signal = 9) => Exit(128 + signal);
+    public void KilledFromOutside(int signal = Interop.Signals.SIGKILL) => Exit(128 + signal);
 
     public void Exit(int code)
     {

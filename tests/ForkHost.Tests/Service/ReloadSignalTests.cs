@@ -26,7 +26,7 @@ public sealed class ReloadSignalTests : IDisposable
         for (int i = 1; i <= 10; i++)
         {
             WriteGreeting(i == 10 ? "last" : $"edit {i}");
-            forkhost.Signal(1 /* SIGHUP */);
+            forkhost.Signal(Interop.Signals.SIGHUP);
             await Task.Delay(100);
         }
 
@@ -50,7 +50,7 @@ public sealed class ReloadSignalTests : IDisposable
         IReadOnlyList<int> workers = forkhost.WorkerPids();
 
         File.WriteAllText(ConfigFile, "{\n  \"Hello\": {\n    \"Greeting\": \"broken\",,\n  }\n");
-        forkhost.Signal(1 /* SIGHUP */);
+        forkhost.Signal(Interop.Signals.SIGHUP);
         LogEvent refused = await forkhost.WaitForEventAsync(EventIds.ReloadRefused);
 
         Assert.Contains("forkhost.json", refused.String("Error"));
@@ -61,7 +61,7 @@ public sealed class ReloadSignalTests : IDisposable
 
         // Fixed, the next SIGHUP applies it.
         WriteGreeting("after");
-        forkhost.Signal(1 /* SIGHUP */);
+        forkhost.Signal(Interop.Signals.SIGHUP);
         await forkhost.WaitForEventAsync(EventIds.Reloaded);
         await Eventually.HoldsAsync(() => GreetingsOf(client, address).Result.All(g => g == "after"),
             TimeSpan.FromSeconds(20), "the fixed file is served", forkhost.Diagnostics);
@@ -80,7 +80,7 @@ public sealed class ReloadSignalTests : IDisposable
         await forkhost.WaitForAllReadyAsync();
 
         File.WriteAllText(ConfigFile, """{ "SlowLoad": { "Milliseconds": 4000, "Marker": "two" } }""");
-        forkhost.Signal(1 /* SIGHUP */);
+        forkhost.Signal(Interop.Signals.SIGHUP);
         await forkhost.WaitForEventAsync(EventIds.Reloading);
         int fedBefore = notify.Messages.Count(m => m == "WATCHDOG=1");
         var during = Stopwatch.StartNew();

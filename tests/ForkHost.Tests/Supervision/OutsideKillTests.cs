@@ -19,7 +19,7 @@ public sealed class OutsideKillTests
             var ready = forkhost.EventsWithId(EventIds.WorkerReady).Select(e => e.Int("WorkerPid")).ToHashSet();
             foreach (int pid in forkhost.AllSpawnedWorkerPids.Where(pid => !ready.Contains(pid) && ProcessTable.IsAlive(pid)))
             {
-                if (Interop.Libc.Kill(pid, Interop.Libc.SIGKILL) == 0)
+                if (Interop.Libc.Kill(pid, Interop.Signals.SIGKILL) == 0)
                     killed.Add(pid);
             }
             await Task.Delay(50);
@@ -36,7 +36,7 @@ public sealed class OutsideKillTests
             TimeSpan.FromSeconds(20), "two workers that were left alone are ready", forkhost.Diagnostics);
         using HttpClient client = Http.CreateClient();
         Assert.Contains("from worker", await client.GetStringAsync(address));
-        forkhost.Signal(Interop.Libc.SIGTERM);
+        forkhost.Signal(Interop.Signals.SIGTERM);
         Assert.Equal(0, await forkhost.WaitForExitAsync());
     }
 }
