@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using ForkHost.Logging;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.MySql;
+using ForkHost.Supervisor.Processes;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using Serilog;
@@ -108,16 +110,26 @@ internal static partial class DemoCommand
             string connectionString = scenario.PoolSettings.Length == 0 ? server.ConnectionString : $"{server.ConnectionString};{scenario.PoolSettings}";
             List<string> arguments =
             [
-                "--app", app, "--workers", Number(options.Workers), "--bind", "127.0.0.1:0",
+                "run", "--app", app, "--workers", Number(options.Workers), "--bind", "127.0.0.1:0",
                 "--inherit", scenario.Inherit, $"--dispose-before-spawn={(scenario.DisposeBeforeSpawn ? "true" : "false")}",
                 "--graceful-timeout", "10",
             ];
             if (scenario.MaxRequests > 0)
                 arguments.AddRange(["--max-requests", Number(scenario.MaxRequests), "--max-requests-jitter", "10"]);
 
-            await using var supervisor = DemoSupervisor.Start(arguments, options.Verbose);
-            supervisor.Begin(connectionString);
-            Uri address = await supervisor.WaitUntilReadyAsync(ReadyTimeout);
+            await using var supervisor = SupervisorProcess.Start(new SupervisorStartInfo
+            {
+                Arguments = arguments,
+                // The connection string travels in the environment, not on a command line that ps shows.
+                Environment = new Dictionary<string, string?> { ["FORKHOST_MYSQL"] = connectionString },
+                Echo = options.Verbose ? Console.Error : null,
+                // A broken scenario logs an error per failed request; the demo needs only the start-up events.
+                RetainedLines = 20_000,
+            });
+            Uri address = await supervisor.WaitForHttpAddressAsync(ReadyTimeout);
+            await supervisor.WaitForAllReadyAsync(ReadyTimeout);
+            // The audit ran before the first spawn: read it now, before a long run's log could push it out.
+            var findings = AuditFindings(supervisor).ToList();
 
             var workersSeen = new ConcurrentDictionary<int, byte>();
             TimeSpan loadTime = TimeSpan.Zero;
@@ -136,11 +148,12 @@ internal static partial class DemoCommand
             }
             result.RequestsPerSecond = result.Requests / loadTime.TotalSeconds;
             result.WorkersSeen = workersSeen.Count;
-            result.AuditFindings.AddRange(supervisor.AuditFindings);
+            result.AuditFindings.AddRange(findings.Concat(AuditFindings(supervisor)).Distinct().Take(6));
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
-            result.Skipped = $"the supervisor did not start: {e.Message.Split('\n')[0]}";
+            string reason = e is SupervisorExitedException exited ? $"forkhost exited early (code {exited.ExitCode}):" : e.Message.Split('\n')[0];
+            result.Skipped = $"the supervisor did not start: {reason}";
         }
         finally
         {
@@ -149,6 +162,14 @@ internal static partial class DemoCommand
         }
         return result;
     }
+
+    /// <summary>What the supervisor's fork-safety audit reported, each finding once, at most six for the table.</summary>
+    private static IEnumerable<string> AuditFindings(SupervisorProcess supervisor) =>
+        supervisor.Events
+            .Where(e => e.EventId is EventIds.ForkSafetyShared or EventIds.ForkSafetyAudit or EventIds.ForkSafetyDisposed)
+            .Select(e => e.Message)
+            .Distinct()
+            .Take(6);
 
     /// <summary>
     /// Which variant of the bug ran: with TLS (MySqlConnector's default SslMode=Preferred, when the server offers it)

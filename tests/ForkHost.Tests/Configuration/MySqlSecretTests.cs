@@ -24,7 +24,7 @@ public sealed class MySqlSecretTests : IDisposable
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--mysql-file", file);
         await forkhost.WaitForAllReadyAsync();
 
-        LogEvent unreachable = Assert.Single(forkhost.EventsWithId(EventIds.PoolFitUnreachable));
+        SupervisorLogEvent unreachable = Assert.Single(forkhost.EventsWithId(EventIds.PoolFitUnreachable));
         Assert.Equal("Server=127.0.0.1;Port=1;User ID=app;Password=***;Database=comments", unreachable.String("ConnectionString"));
         IReadOnlyList<int> workers = forkhost.WorkerPids();
         Assert.Equal(2, workers.Count);
@@ -43,7 +43,7 @@ public sealed class MySqlSecretTests : IDisposable
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--mysql", ConnectionString);
         await forkhost.WaitForAllReadyAsync();
 
-        LogEvent warning = Assert.Single(forkhost.EventsWithId(EventIds.MySqlOnCommandLine));
+        SupervisorLogEvent warning = Assert.Single(forkhost.EventsWithId(EventIds.MySqlOnCommandLine));
         Assert.Equal("Warning", warning.Level);
         Assert.Contains("--mysql-file", warning.Template);
         Assert.DoesNotContain(Password, forkhost.Stdout + forkhost.Stderr);
@@ -58,7 +58,7 @@ public sealed class MySqlSecretTests : IDisposable
             new Dictionary<string, string> { ["CREDENTIALS_DIRECTORY"] = _directory });
         await forkhost.WaitForAllReadyAsync();
 
-        LogEvent unreachable = Assert.Single(forkhost.EventsWithId(EventIds.PoolFitUnreachable));
+        SupervisorLogEvent unreachable = Assert.Single(forkhost.EventsWithId(EventIds.PoolFitUnreachable));
         Assert.Contains("Port=1", unreachable.String("ConnectionString"));
     }
 

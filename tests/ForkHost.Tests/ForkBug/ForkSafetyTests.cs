@@ -18,11 +18,11 @@ public sealed class ForkSafetyTests(MySqlServerFixture mySql)
         await using var forkhost = ForkHostProcess.Start(["run", "--app", RepositoryPaths.CommentsApp, "--workers", "2", "--bind", "127.0.0.1:0"], Environment);
         await forkhost.WaitForAllReadyAsync();
 
-        LogEvent connection = await forkhost.WaitForEventAsync(EventIds.ForkSafetyConnection);
+        SupervisorLogEvent connection = await forkhost.WaitForEventAsync(EventIds.ForkSafetyConnection);
         Assert.EndsWith($"127.0.0.1:{mySql.Server.Port} (the app's MySQL server)", connection.String("Connection"));
-        LogEvent finding = await forkhost.WaitForEventAsync(EventIds.ForkSafetyShared);
+        SupervisorLogEvent finding = await forkhost.WaitForEventAsync(EventIds.ForkSafetyShared);
         Assert.StartsWith("1 MySQL connection opened during app load would be shared by every worker", finding.String("Finding"));
-        LogEvent disposed = await forkhost.WaitForEventAsync(EventIds.ForkSafetyDisposed);
+        SupervisorLogEvent disposed = await forkhost.WaitForEventAsync(EventIds.ForkSafetyDisposed);
         Assert.Equal(0, disposed.Int("Remaining"));
         Assert.DoesNotContain("Password=", forkhost.Stdout, StringComparison.OrdinalIgnoreCase);
     }
@@ -34,7 +34,7 @@ public sealed class ForkSafetyTests(MySqlServerFixture mySql)
             ["run", "--app", RepositoryPaths.CommentsApp, "--workers", "2", "--bind", "127.0.0.1:0", "--fork-safety", "strict", "--dispose-before-spawn=false"], Environment);
 
         Assert.Equal(5, await forkhost.WaitForExitAsync());
-        LogEvent halt = Assert.Single(forkhost.EventsWithId(EventIds.Halting));
+        SupervisorLogEvent halt = Assert.Single(forkhost.EventsWithId(EventIds.Halting));
         Assert.Contains("refusing to spawn: 1 MySQL connection opened during app load is still open", halt.String("Reason"));
         Assert.Contains($"127.0.0.1:{mySql.Server.Port}", halt.String("Reason"));
         Assert.Contains("--dispose-before-spawn", halt.String("Reason"));

@@ -15,7 +15,7 @@ public sealed class AccessLogTests
         string body = await client.GetStringAsync(new Uri(address, "/whoami?token=hunter2"));
         int pid = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("pid").GetInt32();
 
-        LogEvent request = await forkhost.WaitForEventAsync(EventIds.AccessLog);
+        SupervisorLogEvent request = await forkhost.WaitForEventAsync(EventIds.AccessLog);
         Assert.Equal("GET", request.String("Method"));
         Assert.Equal("/whoami", request.String("Path"));
         Assert.Equal(200, request.Int("StatusCode"));

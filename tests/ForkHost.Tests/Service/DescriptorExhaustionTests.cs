@@ -30,7 +30,7 @@ public sealed class DescriptorExhaustionTests
         await FloodAsync(address);
 
         await EveryWorkerAnswersAsync(forkhost, address);
-        LogEvent paused = await forkhost.WaitForEventAsync(EventIds.WorkerAcceptPaused);
+        SupervisorLogEvent paused = await forkhost.WaitForEventAsync(EventIds.WorkerAcceptPaused);
         Assert.Equal(DescriptorLimit, paused.Int("DescriptorLimit"));
         Assert.Equal(2, forkhost.AllSpawnedWorkerPids.Count);
 
@@ -76,7 +76,7 @@ public sealed class DescriptorExhaustionTests
         using (var response = await client.GetAsync(new Uri(address, "/leak?count=40")))
             response.EnsureSuccessStatusCode();
 
-        LogEvent recycling = await forkhost.WaitForEventAsync(EventIds.WorkerRecycling, timeout: TimeSpan.FromSeconds(15));
+        SupervisorLogEvent recycling = await forkhost.WaitForEventAsync(EventIds.WorkerRecycling, timeout: TimeSpan.FromSeconds(15));
         Assert.Equal(leaking, recycling.Int("WorkerPid"));
         Assert.Contains("unhealthy", recycling.String("Reason"), StringComparison.Ordinal);
         await Eventually.HoldsAsync(() => forkhost.WorkerPids() is [var pid] && pid != leaking, TimeSpan.FromSeconds(10), "the leaking worker was replaced");
@@ -120,7 +120,7 @@ public sealed class DescriptorExhaustionTests
     }
 
     /// <summary>New connections until both workers have answered /whoami correctly, and no request failed after the first success.</summary>
-    private static async Task EveryWorkerAnswersAsync(ForkHostProcess forkhost, Uri address)
+    private static async Task EveryWorkerAnswersAsync(SupervisorProcess forkhost, Uri address)
     {
         using HttpClient client = Http.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(5);

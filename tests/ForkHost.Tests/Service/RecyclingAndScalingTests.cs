@@ -41,12 +41,12 @@ public sealed class RecyclingAndScalingTests
         await load.StopAsync(waitForUntil: true);
 
         Assert.Empty(load.Failures);
-        IReadOnlyList<LogEvent> recycled = forkhost.EventsWithId(EventIds.WorkerRecycling);
+        IReadOnlyList<SupervisorLogEvent> recycled = forkhost.EventsWithId(EventIds.WorkerRecycling);
         Assert.True(recycled.Count >= 4, $"only {recycled.Count} recyclings for {load.Answered} requests in 30 s");
         Assert.All(recycled, e => Assert.Contains("--max-requests limit", e.String("Reason")));
 
         // One at a time: each recycled worker has exited before the next one is told to go.
-        IReadOnlyList<LogEvent> events = forkhost.Events;
+        IReadOnlyList<SupervisorLogEvent> events = forkhost.Events;
         for (int i = 1; i < recycled.Count; i++)
         {
             int previousPid = recycled[i - 1].Int("WorkerPid");
@@ -59,7 +59,7 @@ public sealed class RecyclingAndScalingTests
     {
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--max-worker-memory", "1");
         await forkhost.WaitForAllReadyAsync();
-        LogEvent recycling = await forkhost.WaitForEventAsync(EventIds.WorkerRecycling);
+        SupervisorLogEvent recycling = await forkhost.WaitForEventAsync(EventIds.WorkerRecycling);
         Assert.Contains("above --max-worker-memory 1 MiB", recycling.String("Reason"));
         await forkhost.WaitForEventAsync(EventIds.WorkerExited, e => e.Int("WorkerPid") == recycling.Int("WorkerPid"));
         await forkhost.WaitForEventAsync(EventIds.WorkerReady, count: 2);

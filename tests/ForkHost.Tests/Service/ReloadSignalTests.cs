@@ -51,7 +51,7 @@ public sealed class ReloadSignalTests : IDisposable
 
         File.WriteAllText(ConfigFile, "{\n  \"Hello\": {\n    \"Greeting\": \"broken\",,\n  }\n");
         forkhost.Signal(Interop.Signals.SIGHUP);
-        LogEvent refused = await forkhost.WaitForEventAsync(EventIds.ReloadRefused);
+        SupervisorLogEvent refused = await forkhost.WaitForEventAsync(EventIds.ReloadRefused);
 
         Assert.Contains("forkhost.json", refused.String("Error"));
         Assert.Contains("line", refused.String("Error"), StringComparison.OrdinalIgnoreCase);

@@ -26,7 +26,7 @@ public sealed class UpgradeTests
 
             await Task.Delay(300);
             forkhost.Signal(12 /* SIGUSR2 */);
-            LogEvent upgrading = await forkhost.WaitForEventAsync(EventIds.Upgrading);
+            SupervisorLogEvent upgrading = await forkhost.WaitForEventAsync(EventIds.Upgrading);
             successor = upgrading.Int("SuccessorPid");
             await forkhost.WaitForEventAsync(EventIds.TakingOver, timeout: TimeSpan.FromSeconds(30));
             await Eventually.HoldsAsync(() => !ProcessTable.IsAlive(forkhost.Pid), TimeSpan.FromSeconds(30), "the old supervisor exited", forkhost.Diagnostics);

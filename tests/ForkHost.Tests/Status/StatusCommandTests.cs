@@ -231,7 +231,7 @@ public sealed class StatusCommandTests : IDisposable
         Assert.Equal(1, exitCode);
         Assert.Contains("permission denied: uid 65534 is neither the supervisor's (0) nor root", errors);
         Assert.Empty(stdout);
-        LogEvent refused = await forkhost.WaitForEventAsync(EventIds.ControlPeerRefused);
+        SupervisorLogEvent refused = await forkhost.WaitForEventAsync(EventIds.ControlPeerRefused);
         Assert.Equal("65534", refused.String("PeerUid"));
 
         Assert.Equal(forkhost.Pid, (await StatusJsonAsync(socket)).GetProperty("pid").GetInt32());

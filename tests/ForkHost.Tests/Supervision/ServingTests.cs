@@ -66,9 +66,9 @@ public sealed class ServingTests
         var killedAt = DateTimeOffset.UtcNow;
         Assert.Equal(0, Interop.Libc.Kill(victim, Interop.Libc.SIGKILL));
 
-        LogEvent spawned = await forkhost.WaitForEventAsync(EventIds.WorkerSpawned, count: 3);
+        SupervisorLogEvent spawned = await forkhost.WaitForEventAsync(EventIds.WorkerSpawned, count: 3);
         Assert.True(spawned.Timestamp - killedAt < TimeSpan.FromSeconds(1), $"replacement spawned {(spawned.Timestamp - killedAt).TotalMilliseconds} ms after the kill");
-        LogEvent replacementReady = await forkhost.WaitForEventAsync(EventIds.WorkerReady, count: 3);
+        SupervisorLogEvent replacementReady = await forkhost.WaitForEventAsync(EventIds.WorkerReady, count: 3);
         await Task.Delay(300);
         stopLoad.Cancel();
         await load;
@@ -124,7 +124,7 @@ public sealed class ServingTests
         var watch = Stopwatch.StartNew();
         Assert.Equal(0, Interop.Libc.Kill(frozen, 19 /* SIGSTOP */));
 
-        LogEvent hung = await forkhost.WaitForEventAsync(EventIds.WorkerHung, e => e.Int("WorkerPid") == frozen, timeout: TimeSpan.FromSeconds(10));
+        SupervisorLogEvent hung = await forkhost.WaitForEventAsync(EventIds.WorkerHung, e => e.Int("WorkerPid") == frozen, timeout: TimeSpan.FromSeconds(10));
         // Silence is counted from the last heartbeat, which came up to one interval (timeout / 4) before the SIGSTOP.
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.5 - (1.5 / 4) - 0.05), $"declared hung after only {watch.Elapsed.TotalSeconds} s");
         await Eventually.HoldsAsync(() => !ProcessTable.IsAlive(frozen), TimeSpan.FromSeconds(10), "the frozen worker is gone", forkhost.Diagnostics);

@@ -12,12 +12,12 @@ public sealed class StartupFailureTests
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.TestApp("LoadFailsApp"), "--workers", "2", "--bind", "127.0.0.1:0");
 
         Assert.Equal(4, await forkhost.WaitForExitAsync());
-        LogEvent failure = Assert.Single(forkhost.EventsWithId(EventIds.AppLoadFailed));
+        SupervisorLogEvent failure = Assert.Single(forkhost.EventsWithId(EventIds.AppLoadFailed));
         Assert.Contains(TestApps.LoadFailsApp.Error, failure.String("ExceptionMessage"));
         Assert.Empty(forkhost.EventsWithId(EventIds.WorkerSpawned));
         // Binding comes before any app code, so a port in use fails without running the load step; a load step that
         // fails then releases what was bound.
-        LogEvent listening = Assert.Single(forkhost.EventsWithId(EventIds.Listening));
+        SupervisorLogEvent listening = Assert.Single(forkhost.EventsWithId(EventIds.Listening));
         Assert.True(forkhost.Events.ToList().IndexOf(listening) < forkhost.Events.ToList().IndexOf(failure));
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, new Uri(listening.String("Address")!).Port);
         probe.Start();
@@ -29,7 +29,7 @@ public sealed class StartupFailureTests
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.TestApp("BootFailsApp"), "--workers", "2", "--bind", "127.0.0.1:0", "--max-boot-failures", "3");
 
         Assert.Equal(3, await forkhost.WaitForExitAsync(TimeSpan.FromSeconds(30)));
-        LogEvent halt = Assert.Single(forkhost.EventsWithId(EventIds.Halting));
+        SupervisorLogEvent halt = Assert.Single(forkhost.EventsWithId(EventIds.Halting));
         Assert.Contains("failed to boot 3 times in a row", halt.String("Reason"));
         Assert.Contains(TestApps.BootFailsApp.Error, halt.String("Reason"));
         // Two slots boot at once, so at most one more spawn than the limit can be under way when the limit is reached.
