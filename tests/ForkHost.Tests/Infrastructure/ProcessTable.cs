@@ -66,6 +66,20 @@ internal static class ProcessTable
         return inodes;
     }
 
+    /// <summary>The descriptor numbers the process holds open (the entries of /proc/PID/fd).</summary>
+    public static IReadOnlySet<int> Descriptors(int pid) =>
+        SafeEnumerate($"/proc/{pid}/fd").Select(fd => int.Parse(Path.GetFileName(fd), CultureInfo.InvariantCulture)).ToHashSet();
+
+    /// <summary>The number the process's next new descriptor gets: the lowest one it does not hold.</summary>
+    public static int LowestFreeDescriptor(int pid)
+    {
+        IReadOnlySet<int> open = Descriptors(pid);
+        int fd = 0;
+        while (open.Contains(fd))
+            fd++;
+        return fd;
+    }
+
     /// <summary>Inodes of the TCP sockets in LISTEN state on <paramref name="port"/>, machine-wide.</summary>
     public static IReadOnlyList<long> ListeningInodes(int port)
     {
