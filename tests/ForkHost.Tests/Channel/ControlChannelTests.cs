@@ -145,7 +145,7 @@ public sealed class ControlChannelTests
 
             // Room for exactly one more descriptor: the kernel installs the first of three and drops the rest.
             int free = ProcessTable.LowestFreeDescriptor(receiver.Pid);
-            DescriptorLimit.SetSoft(receiver.Pid, free + 1);
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free + 1);
             int open = ProcessTable.Descriptors(receiver.Pid).Count;
             channel.Send(threeHandles, [.. carried.Select(pair => pair.First.Descriptor)]);
             foreach (ChannelPair pair in carried)
@@ -163,12 +163,12 @@ public sealed class ControlChannelTests
             Assert.Equal("received Connection 1", await receiver.ReceiveAsync());
 
             // No room at all: a Connection message, the worker's case, arrives with none of its descriptor.
-            DescriptorLimit.SetSoft(receiver.Pid, free);
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free);
             Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
             Assert.Equal("truncated Connection: 0 of 1", await receiver.ReceiveAsync());
             Assert.Equal(open, ProcessTable.Descriptors(receiver.Pid).Count);
 
-            DescriptorLimit.SetSoft(receiver.Pid, free + 1);
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free + 1);
             Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
             Assert.Equal("received Connection 1", await receiver.ReceiveAsync());
         }

@@ -81,20 +81,34 @@ internal static class ProcessTable
     }
 
     /// <summary>Inodes of the TCP sockets in LISTEN state on <paramref name="port"/>, machine-wide.</summary>
-    public static IReadOnlyList<long> ListeningInodes(int port)
+    public static IReadOnlyList<long> ListeningInodes(int port) =>
+        TcpSockets(port, Listen).Select(fields => long.Parse(fields[9], CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>Inodes of the accepted connections on local <paramref name="port"/> (ESTABLISHED), machine-wide, whoever holds them.</summary>
+    public static IReadOnlyList<long> EstablishedInodes(int port) =>
+        TcpSockets(port, Established).Select(fields => long.Parse(fields[9], CultureInfo.InvariantCulture)).ToList();
+
+    /// <summary>Connections waiting in the backlogs of the listening sockets on <paramref name="port"/>, not accepted yet.</summary>
+    public static int AcceptQueueLength(int port) =>
+        // For a listening socket, the rx_queue column is the length of its accept queue.
+        TcpSockets(port, Listen).Sum(fields => int.Parse(fields[4][(fields[4].IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+
+    private const string Established = "01";
+    private const string Listen = "0A";
+
+    /// <summary>The /proc/net/tcp and tcp6 lines, split into fields, of the sockets on local <paramref name="port"/> in <paramref name="state"/>.</summary>
+    private static IEnumerable<string[]> TcpSockets(int port, string state)
     {
-        var inodes = new List<long>();
         foreach (string table in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             foreach (string line in File.ReadLines(table).Skip(1))
             {
                 string[] fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 int localPort = int.Parse(fields[1][(fields[1].IndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                if (localPort == port && fields[3] == "0A")
-                    inodes.Add(long.Parse(fields[9], CultureInfo.InvariantCulture));
+                if (localPort == port && fields[3] == state)
+                    yield return fields;
             }
         }
-        return inodes;
     }
 
     private static IEnumerable<string> SafeEnumerate(string directory)

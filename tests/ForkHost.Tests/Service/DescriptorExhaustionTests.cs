@@ -83,6 +83,87 @@ public sealed class DescriptorExhaustionTests
         Assert.NotEqual(leaking, (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid);
     }
 
+    [Fact]
+    public async Task Dispatch_mode_connections_sent_to_a_worker_whose_table_filled_since_its_last_heartbeat_are_lost_alone_and_it_serves_again()
+    {
+        const int WorkerLimit = 1024;
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--balance", "dispatch"],
+            // SIGSTOP and SIGCONT make the runtime's debugger thread restart its blocking open(2) of its pipe; at a full
+            // table that fails with EMFILE, and the runtime aborts ("Out of memory."). That is the freezing below, not
+            // the path under test, so the workers run without the managed debugger's pipe.
+            environment: new Dictionary<string, string> { ["DOTNET_EnableDiagnostics_Debugger"] = "0" },
+            descriptorLimit: WorkerLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+        using HttpClient client = Http.CreateClient();
+        int worker = (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid;
+
+        // Frozen, the worker sends no heartbeat, so the supervisor goes by its last one, which had room for hundreds.
+        // Its table then fills with nothing opened in it: the limit drops to the lowest free descriptor number.
+        Assert.Equal(0, Interop.Libc.Kill(worker, 19 /* SIGSTOP */));
+        var clients = new List<Socket>();
+        try
+        {
+            ProcessLimits.SetSoftDescriptorLimit(worker, ProcessTable.LowestFreeDescriptor(worker));
+            for (int i = 0; i < 3; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(socket);
+                await socket.ConnectAsync(IPAddress.Loopback, address.Port);
+                await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /whoami HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n"));
+            }
+            // Sent, not held: none in the backlog, none in the supervisor's table; they wait in the worker's channel.
+            await Eventually.HoldsAsync(
+                () => ProcessTable.AcceptQueueLength(address.Port) == 0
+                    && !ProcessTable.EstablishedInodes(address.Port).Any(ProcessTable.SocketInodes(forkhost.Pid).Contains),
+                TimeSpan.FromSeconds(5), "the supervisor sent the three connections to the frozen worker", forkhost.Diagnostics);
+        }
+        finally
+        {
+            Assert.Equal(0, Interop.Libc.Kill(worker, Interop.Libc.SIGCONT));
+        }
+
+        try
+        {
+            foreach (Socket socket in clients)
+                await AssertClosedUnansweredAsync(socket);
+        }
+        finally
+        {
+            foreach (Socket socket in clients)
+                socket.Dispose();
+        }
+        LogEvent lost = await forkhost.WaitForEventAsync(EventIds.WorkerConnectionLost);
+        Assert.Equal(worker, lost.Int("Pid"));
+        Assert.Equal(1, lost.Int("Lost"));
+        Assert.Contains("arrived with 0 of its 1 descriptors", lost.String("Error"), StringComparison.Ordinal);
+
+        // Room again: the next heartbeat says so, and the same worker answers.
+        ProcessLimits.SetSoftDescriptorLimit(worker, WorkerLimit);
+        Assert.Equal(worker, (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid);
+        // Three lost, one line: the rest wait for the next line's count.
+        Assert.Single(forkhost.EventsWithId(EventIds.WorkerConnectionLost));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerChannelError));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
+        Assert.Equal([worker], forkhost.AllSpawnedWorkerPids);
+    }
+
+    /// <summary>The connection ends without a byte of response: its descriptor was dropped on the way, with the request unread.</summary>
+    private static async Task AssertClosedUnansweredAsync(Socket socket)
+    {
+        var buffer = new byte[512];
+        try
+        {
+            int received = await socket.ReceiveAsync(buffer).WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.True(received == 0, $"a lost connection was answered: {Encoding.ASCII.GetString(buffer, 0, received)}");
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Closed with the request unread: the kernel resets such a connection.
+        }
+    }
+
     /// <summary>
     /// Opens <see cref="Connections"/> connections at once (those past the backlog time out), sends one keep-alive
     /// request on each, holds them a moment, and closes them all.

@@ -3,15 +3,15 @@ using System.Globalization;
 
 namespace ForkHost.Tests.Infrastructure;
 
-/// <summary>Another process's RLIMIT_NOFILE, changed from outside with prlimit(1), as an operator would.</summary>
-internal static class DescriptorLimit
+/// <summary>Another process's resource limits, changed from outside with prlimit(1), as an operator would.</summary>
+internal static class ProcessLimits
 {
     /// <summary>
-    /// Sets the soft limit and keeps the hard one, so it can be raised again. Descriptors already open above it stay
+    /// Sets the soft RLIMIT_NOFILE and keeps the hard one, so it can be raised again. Descriptors already open above it stay
     /// open; every new one needs a free number below it, so a limit at <see cref="ProcessTable.LowestFreeDescriptor"/>
     /// leaves the process no room at all, without opening anything in it.
     /// </summary>
-    public static void SetSoft(int pid, int limit)
+    public static void SetSoftDescriptorLimit(int pid, int limit)
     {
         var startInfo = new ProcessStartInfo("prlimit") { RedirectStandardError = true, UseShellExecute = false };
         startInfo.ArgumentList.Add("--pid");
