@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using ForkHost.Descriptors;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 
@@ -147,6 +148,40 @@ public sealed class DescriptorExhaustionTests
         Assert.Empty(forkhost.EventsWithId(EventIds.WorkerChannelError));
         Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
         Assert.Equal([worker], forkhost.AllSpawnedWorkerPids);
+    }
+
+    [Fact]
+    public async Task Dispatch_mode_supervisor_keeps_its_own_reserve_through_a_flood_bigger_than_its_limit_and_serves_afterwards()
+    {
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--balance", "dispatch"], descriptorLimit: DescriptorLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+
+        // The supervisor's own table with 16 free, half its reserve (32 at this limit): as if it held that much of its own.
+        int squeezed = ProcessTable.Descriptors(forkhost.Pid).Count + 16;
+        ProcessLimits.SetSoftDescriptorLimit(forkhost.Pid, squeezed);
+        await FloodAsync(address);
+
+        // It noticed (the count after the next heartbeat) and stopped accepting, instead of spending its reserve.
+        LogEvent paused = await forkhost.WaitForEventAsync(EventIds.DispatchAcceptPaused);
+        Assert.Equal(squeezed, paused.Int("DescriptorLimit"));
+        Assert.Equal(DescriptorBudget.ReserveFor(squeezed), paused.Int("Reserve"));
+        // The clients wait in the kernel's backlog, which the flood filled, and none is taken into the supervisor's table.
+        int waiting = ProcessTable.AcceptQueueLength(address.Port);
+        Assert.True(waiting > 0, "the flood left nobody in the backlog");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(waiting, ProcessTable.AcceptQueueLength(address.Port));
+        Assert.DoesNotContain(ProcessTable.SocketInodes(forkhost.Pid), ProcessTable.EstablishedInodes(address.Port).Contains);
+
+        // Room again: it resumes within a pause (at most a second) and empties the backlog.
+        ProcessLimits.SetSoftDescriptorLimit(forkhost.Pid, DescriptorLimit);
+        await Eventually.HoldsAsync(() => ProcessTable.AcceptQueueLength(address.Port) == 0, TimeSpan.FromSeconds(15), "the supervisor accepted the backlog", forkhost.Diagnostics);
+        await forkhost.WaitForEventAsync(EventIds.DispatchAcceptResumed);
+        await EveryWorkerAnswersAsync(forkhost, address);
+        Assert.Empty(forkhost.EventsWithId(EventIds.DispatchDescriptorsExhausted));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
+        Assert.Equal(2, forkhost.AllSpawnedWorkerPids.Count);
     }
 
     /// <summary>The connection ends without a byte of response: its descriptor was dropped on the way, with the request unread.</summary>
