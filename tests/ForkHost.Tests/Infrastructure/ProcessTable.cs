@@ -33,14 +33,34 @@ internal static class ProcessTable
         }
     }
 
-    private static bool TryReadStat(int pid, out int parent, out char state)
+    /// <summary>
+    /// True once every thread of the process is stopped: SIGSTOP takes effect a moment after kill(2) returns, and until
+    /// then a thread may still open or close descriptors.
+    /// </summary>
+    public static bool IsStopped(int pid)
+    {
+        string[] tasks;
+        try
+        {
+            tasks = Directory.GetDirectories($"/proc/{pid}/task");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+        return tasks.Length > 0 && tasks.All(task => TryReadStat(Path.Combine(task, "stat"), out _, out char state) && state == 'T');
+    }
+
+    private static bool TryReadStat(int pid, out int parent, out char state) => TryReadStat($"/proc/{pid}/stat", out parent, out state);
+
+    private static bool TryReadStat(string path, out int parent, out char state)
     {
         parent = 0;
         state = '?';
         string stat;
         try
         {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
+            stat = File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -113,6 +113,8 @@ public sealed class DescriptorExhaustionTests
         var clients = new List<Socket>();
         try
         {
+            // Its table may change until every thread has stopped: one may still be closing the connection that answered.
+            await Eventually.HoldsAsync(() => ProcessTable.IsStopped(worker), TimeSpan.FromSeconds(5), "the worker stopped");
             ProcessLimits.SetSoftDescriptorLimit(worker, ProcessTable.LowestFreeDescriptor(worker));
             for (int i = 0; i < 3; i++)
             {
