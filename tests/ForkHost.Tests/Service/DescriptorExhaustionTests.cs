@@ -108,14 +108,15 @@ public sealed class DescriptorExhaustionTests
         int worker = (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid;
 
         // Frozen, the worker sends no heartbeat, so the supervisor goes by its last one, which had room for hundreds.
-        // Its table then fills with nothing opened in it: the limit drops to the lowest free descriptor number.
+        // Its table then has no room, with nothing opened in it: a soft limit of 0 is below every descriptor number, so
+        // not even one the worker closes once it continues (the connection that just answered, say) makes room.
         Assert.Equal(0, Interop.Libc.Kill(worker, 19 /* SIGSTOP */));
         var clients = new List<Socket>();
         try
         {
-            // Its table may change until every thread has stopped: one may still be closing the connection that answered.
+            // SIGSTOP lands a moment after kill(2); until then a heartbeat could still report the lowered limit.
             await Eventually.HoldsAsync(() => ProcessTable.IsStopped(worker), TimeSpan.FromSeconds(5), "the worker stopped");
-            ProcessLimits.SetSoftDescriptorLimit(worker, ProcessTable.LowestFreeDescriptor(worker));
+            ProcessLimits.SetSoftDescriptorLimit(worker, 0);
             for (int i = 0; i < 3; i++)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
