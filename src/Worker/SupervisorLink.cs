@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using ForkHost.Channel;
+using ForkHost.Descriptors;
 using ForkHost.Logging;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ForkHost.Apps;
 using ForkHost.Channel;
+using ForkHost.Descriptors;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Draining;
@@ -36,7 +37,7 @@ internal sealed partial class WorkerHost
         _serilog = serilog;
         _counters = new WorkerCounters { Limit = instructions.Hello.Configuration.RecycleAfterRequests };
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
-        _descriptors = new DescriptorBudget(_drain, TimeProvider.System);
+        _descriptors = new DescriptorBudget(DescriptorTable.Count, () => _drain.OpenConnections, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
     }
 

@@ -36,6 +36,9 @@ internal static class DescriptorTable
         }
     }
 
+    /// <summary>This process's table now: the open descriptors first, then the limit.</summary>
+    public static DescriptorCount Count() => new(CountOpen(), Limit());
+
     /// <summary>
     /// The accept(2) and recvmsg(2) failures that mean "no descriptor or buffer for one more connection right now"
     /// (EMFILE, ENFILE, ENOBUFS, ENOMEM), as .NET maps them: they pass when descriptors are freed, so the caller

@@ -69,6 +69,8 @@ internal static class EventIds
     public const int DispatchDropped = 1301;
     public const int DispatchDescriptorsExhausted = 1302;
     public const int DispatchHeld = 1303;
+    public const int DispatchAcceptPaused = 1304;
+    public const int DispatchAcceptResumed = 1305;
 
     // 1400–1499 supervisor: configuration and secrets.
     public const int MySqlOnCommandLine = 1400;

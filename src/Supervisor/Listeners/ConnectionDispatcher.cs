@@ -13,7 +13,9 @@ namespace ForkHost.Supervisor.Listeners;
 /// then spread evenly whatever the kernel's wake-up order or hash. A worker whose channel queue is full, or that has
 /// no descriptor headroom for another connection (<see cref="DispatchTarget"/>), is skipped; when no worker can take a
 /// connection, it waits here and accepting pauses, so further clients wait in the kernel's backlog as they would
-/// without the supervisor in the path.
+/// without the supervisor in the path. Accepting pauses too while only the reserve is left in the supervisor's own
+/// descriptor table (<see cref="DescriptorBudget"/>, as in a worker): a supervisor whose table filled would fail its
+/// next assembly load for good, and with it every reload, spawn and status request after it.
 /// </summary>
 internal sealed partial class ConnectionDispatcher : IAsyncDisposable
 {
@@ -26,6 +28,10 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     private readonly LogThrottle _shortageLog = new(LogInterval);
     private readonly LogThrottle _failureLog = new(LogInterval);
     private readonly LogThrottle _heldLog = new(LogInterval);
+    private readonly LogThrottle _pauseLog = new(LogInterval);
+    private readonly LogThrottle _resumeLog = new(LogInterval);
+    private readonly DescriptorBudget _descriptors;
+    private int _heldConnections;
     private DispatchTarget[] _targets = [];
     private Task? _stopped;
     private TaskCompletionSource _drained = NewSignal();
@@ -38,6 +44,7 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     {
         _listeners = listeners;
         _logger = logger;
+        _descriptors = new DescriptorBudget(DescriptorTable.Count, () => Volatile.Read(ref _heldConnections), TimeProvider.System);
     }
 
     public void Start()
@@ -49,10 +56,13 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     /// <summary>
     /// The workers that may receive connections from now on, in turn. A worker left out receives nothing more once
     /// this returns, so a Stop message sent after it is the last thing on that worker's channel. Called after every
-    /// batch of arbiter events, heartbeats included, so connections waiting for headroom are offered again then.
+    /// batch of arbiter events, heartbeats included, so connections waiting for headroom are offered again then; the
+    /// supervisor's own table is counted again then too, since its descriptors change with the events (spawns, exits,
+    /// reloads), and heartbeats keep the count at most about a second old.
     /// </summary>
     public void SetTargets(IReadOnlyList<DispatchTarget> targets)
     {
+        _descriptors.Measure();
         lock (_lock)
         {
             if (!targets.SequenceEqual(_targets))
@@ -78,7 +88,7 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
             if (_waiting.Count > 0)
                 LogDropped(_logger, _waiting.Count);
             while (_waiting.TryDequeue(out var waiting))
-                waiting.Connection.Dispose();
+                Release(waiting.Connection);
         }
     }
 
@@ -91,14 +101,46 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     private async Task AcceptLoopAsync(int index)
     {
         Socket listener = _listeners[index].Socket;
+        string address = _listeners[index].Address;
         CancellationToken stopping = _stopping.Token;
         var backoff = new AcceptBackoff();
+        long? pausedSince = null;
         while (!stopping.IsCancellationRequested)
         {
+            if (!_descriptors.HasRoom)
+            {
+                // Only the reserve is left in our own table: leave the clients in the backlog, count again after the pause.
+                pausedSince ??= TimeProvider.System.GetTimestamp();
+                TimeSpan pause = backoff.Next();
+                if (_pauseLog.ShouldLog(out int suppressed))
+                {
+                    int limit = _descriptors.Limit ?? 0;
+                    LogPaused(_logger, address, _descriptors.OpenDescriptors, limit, DescriptorBudget.ReserveFor(limit), suppressed);
+                }
+                try
+                {
+                    await Task.Delay(pause, stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                _descriptors.Measure();
+                continue;
+            }
+            if (pausedSince is long since)
+            {
+                pausedSince = null;
+                backoff.Reset();
+                if (_resumeLog.ShouldLog(out _))
+                    LogResumed(_logger, address, TimeProvider.System.GetElapsedTime(since).TotalSeconds, _descriptors.ConnectionHeadroom);
+            }
+
             Socket connection;
             try
             {
                 connection = await listener.AcceptAsync(stopping);
+                Interlocked.Increment(ref _heldConnections);
                 backoff.Reset();
             }
             catch (OperationCanceledException)
@@ -120,14 +162,16 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
                 // that stopped accepting would serve nothing, so it pauses, longer each time up to a second, and
                 // tries again; the clients wait in the backlog meanwhile. One line per interval, with a count.
                 TimeSpan delay = backoff.Next();
+                // Count again: a failure says the table holds more than the last count did.
+                _descriptors.Measure();
                 if (DescriptorTable.IsShortage(e.SocketErrorCode))
                 {
                     if (_shortageLog.ShouldLog(out int suppressed))
-                        LogShortage(_logger, _listeners[index].Address, e.Message, DescriptorTable.CountOpen(), DescriptorTable.Limit(), delay.TotalMilliseconds, suppressed);
+                        LogShortage(_logger, address, e.Message, _descriptors.OpenDescriptors, _descriptors.Limit, delay.TotalMilliseconds, suppressed);
                 }
                 else if (_failureLog.ShouldLog(out int suppressed))
                 {
-                    LogAcceptFailed(_logger, _listeners[index].Address, e.Message, delay.TotalMilliseconds, suppressed);
+                    LogAcceptFailed(_logger, address, e.Message, delay.TotalMilliseconds, suppressed);
                 }
                 await Task.Delay(delay, CancellationToken.None);
                 continue;
@@ -177,10 +221,17 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
                 continue;
             }
             target.Sent();
-            connection.Dispose();
+            Release(connection);
             return true;
         }
         return false;
+    }
+
+    /// <summary>Closes our copy of an accepted connection (sent, or dropped at the stop): it no longer takes a descriptor here.</summary>
+    private void Release(Socket connection)
+    {
+        connection.Dispose();
+        Interlocked.Decrement(ref _heldConnections);
     }
 
     /// <summary>What Kestrel's own accept loop sets on every TCP connection; the option belongs to the socket, so the worker's copy has it.</summary>
@@ -211,6 +262,14 @@ internal sealed partial class ConnectionDispatcher : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.DispatchHeld, Level = LogLevel.Warning,
         Message = "None of the {Workers} ready workers has descriptors for another connection; new clients wait in the backlog until one has ({Suppressed} more since the last line)")]
     private static partial void LogHeld(ILogger logger, int workers, int suppressed);
+
+    [LoggerMessage(EventId = EventIds.DispatchAcceptPaused, Level = LogLevel.Warning,
+        Message = "Near the descriptor limit in the supervisor ({OpenDescriptors} of {DescriptorLimit} open, {Reserve} kept free for the runtime): not accepting on {Address} until descriptors are free ({Suppressed} more pauses since the last line)")]
+    private static partial void LogPaused(ILogger logger, string address, int? openDescriptors, int descriptorLimit, int reserve, int suppressed);
+
+    [LoggerMessage(EventId = EventIds.DispatchAcceptResumed, Level = LogLevel.Information,
+        Message = "Accepting on {Address} again after {Seconds:0.0} s, room for {Headroom} connections in the supervisor")]
+    private static partial void LogResumed(ILogger logger, string address, double seconds, int headroom);
 
     [LoggerMessage(EventId = EventIds.DispatchDropped, Level = LogLevel.Warning, Message = "Closed {Count} accepted connections no worker could take before the stop")]
     private static partial void LogDropped(ILogger logger, int count);

@@ -1,3 +1,5 @@
+using ForkHost.Descriptors;
+
 namespace ForkHost.Worker.Descriptors;
 
 /// <summary>

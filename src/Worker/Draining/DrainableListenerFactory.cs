@@ -1,4 +1,5 @@
 using System.Net;
+using ForkHost.Descriptors;
 using ForkHost.Worker.Accepting;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;

@@ -1,4 +1,5 @@
 using ForkHost.Channel;
+using ForkHost.Tests.Infrastructure;
 
 namespace ForkHost.Tests.Channel;
 
@@ -124,6 +125,72 @@ public sealed class ControlChannelTests
         await Task.Delay(100);
         worker.Shutdown();
         await reader.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Descriptors_the_receiver_has_no_room_for_are_cut_off_those_that_arrived_are_closed_and_the_channel_goes_on()
+    {
+        using ChannelReceiverProcess receiver = await ChannelReceiverProcess.StartAsync();
+        ControlChannel channel = receiver.Channel;
+        var carried = new[] { new ChannelPair(), new ChannelPair(), new ChannelPair() };
+        using var connection = new ChannelPair();
+        var threeHandles = new HandlesMessage([.. carried.Select(_ => new HandleDescription(HandleKind.Listener, Address: "test"))]);
+        try
+        {
+            // First with room, so that the receiver has run every path it needs before its table is full.
+            channel.Send(threeHandles, [.. carried.Select(pair => pair.First.Descriptor)]);
+            Assert.Equal("received Handles 3", await receiver.ReceiveAsync());
+            Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
+            Assert.Equal("received Connection 1", await receiver.ReceiveAsync());
+
+            // Room for exactly one more descriptor: the kernel installs the first of three and drops the rest.
+            int free = ProcessTable.LowestFreeDescriptor(receiver.Pid);
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free + 1);
+            int open = ProcessTable.Descriptors(receiver.Pid).Count;
+            channel.Send(threeHandles, [.. carried.Select(pair => pair.First.Descriptor)]);
+            foreach (ChannelPair pair in carried)
+                pair.First.Dispose();
+            Assert.Equal("truncated Handles: 1 of 3", await receiver.ReceiveAsync());
+
+            // The one that arrived was closed: the count is as before, and no copy of any of the three is left
+            // anywhere, since each one's peer sees end of stream.
+            Assert.Equal(open, ProcessTable.Descriptors(receiver.Pid).Count);
+            foreach (ChannelPair pair in carried)
+                await AssertEndOfStreamAsync(pair.Second);
+
+            // The channel is still in step, and the one free number is free again: the next message fits whole.
+            Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
+            Assert.Equal("received Connection 1", await receiver.ReceiveAsync());
+
+            // No room at all: a Connection message, the worker's case, arrives with none of its descriptor.
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free);
+            Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
+            Assert.Equal("truncated Connection: 0 of 1", await receiver.ReceiveAsync());
+            Assert.Equal(open, ProcessTable.Descriptors(receiver.Pid).Count);
+
+            ProcessLimits.SetSoftDescriptorLimit(receiver.Pid, free + 1);
+            Assert.True(channel.TrySend(new ConnectionMessage(0), [connection.First.Descriptor]));
+            Assert.Equal("received Connection 1", await receiver.ReceiveAsync());
+        }
+        finally
+        {
+            foreach (ChannelPair pair in carried)
+                pair.Dispose();
+        }
+    }
+
+    private static async Task AssertEndOfStreamAsync(ControlChannel end)
+    {
+        Task<ReceivedMessage> reading = Task.Run(end.Receive);
+        try
+        {
+            await Assert.ThrowsAsync<ChannelClosedException>(() => reading.WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            // Wakes the reader if a copy is still open somewhere and the assertion failed.
+            end.Shutdown();
+        }
     }
 
     /// <summary>A socketpair whose two ends go with one using.</summary>

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using ForkHost.Descriptors;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 
@@ -81,6 +82,131 @@ public sealed class DescriptorExhaustionTests
         Assert.Contains("unhealthy", recycling.String("Reason"), StringComparison.Ordinal);
         await Eventually.HoldsAsync(() => forkhost.WorkerPids() is [var pid] && pid != leaking, TimeSpan.FromSeconds(10), "the leaking worker was replaced");
         Assert.NotEqual(leaking, (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid);
+    }
+
+    [Fact]
+    public async Task Dispatch_mode_connections_sent_to_a_worker_whose_table_filled_since_its_last_heartbeat_are_lost_alone_and_it_serves_again()
+    {
+        const int WorkerLimit = 1024;
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0", "--balance", "dispatch"],
+            // The freeze below has two side effects that abort the runtime at a full table ("Out of memory.", SIGABRT),
+            // each seen in most runs without these settings: SIGCONT restarts the debugger thread's blocking open(2) of
+            // its pipe, which then fails with EMFILE; and the thread pool, seeing no progress over the frozen time,
+            // starts threads (starvation detection, hill climbing), and a thread started at a full table aborts. Both
+            // are switched off so that this test checks the lost-connection path itself; see the README on the limit.
+            environment: new Dictionary<string, string>
+            {
+                ["DOTNET_EnableDiagnostics_Debugger"] = "0",
+                ["DOTNET_ThreadPool_DisableStarvationDetection"] = "1",
+                ["DOTNET_HillClimbing_Disable"] = "1",
+            },
+            descriptorLimit: WorkerLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+        using HttpClient client = Http.CreateClient();
+        int worker = (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid;
+
+        // Frozen, the worker sends no heartbeat, so the supervisor goes by its last one, which had room for hundreds.
+        // Its table then has no room, with nothing opened in it: a soft limit of 0 is below every descriptor number, so
+        // not even one the worker closes once it continues (the connection that just answered, say) makes room.
+        Assert.Equal(0, Interop.Libc.Kill(worker, 19 /* SIGSTOP */));
+        var clients = new List<Socket>();
+        try
+        {
+            // SIGSTOP lands a moment after kill(2); until then a heartbeat could still report the lowered limit.
+            await Eventually.HoldsAsync(() => ProcessTable.IsStopped(worker), TimeSpan.FromSeconds(5), "the worker stopped");
+            ProcessLimits.SetSoftDescriptorLimit(worker, 0);
+            for (int i = 0; i < 3; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                clients.Add(socket);
+                await socket.ConnectAsync(IPAddress.Loopback, address.Port);
+                await socket.SendAsync(Encoding.ASCII.GetBytes($"GET /whoami HTTP/1.1\r\nHost: {address.Authority}\r\n\r\n"));
+            }
+            // Sent, not held: none in the backlog, none in the supervisor's table; they wait in the worker's channel.
+            await Eventually.HoldsAsync(
+                () => ProcessTable.AcceptQueueLength(address.Port) == 0
+                    && !ProcessTable.EstablishedInodes(address.Port).Any(ProcessTable.SocketInodes(forkhost.Pid).Contains),
+                TimeSpan.FromSeconds(5), "the supervisor sent the three connections to the frozen worker", forkhost.Diagnostics);
+        }
+        finally
+        {
+            Assert.Equal(0, Interop.Libc.Kill(worker, Interop.Libc.SIGCONT));
+        }
+
+        try
+        {
+            foreach (Socket socket in clients)
+                await AssertClosedUnansweredAsync(socket);
+        }
+        finally
+        {
+            foreach (Socket socket in clients)
+                socket.Dispose();
+        }
+        SupervisorLogEvent lost = await forkhost.WaitForEventAsync(EventIds.WorkerConnectionLost);
+        Assert.Equal(worker, lost.Int("Pid"));
+        Assert.Equal(1, lost.Int("Lost"));
+        Assert.Contains("arrived with 0 of its 1 descriptors", lost.String("Error"), StringComparison.Ordinal);
+
+        // Room again: the next heartbeat says so, and the same worker answers.
+        ProcessLimits.SetSoftDescriptorLimit(worker, WorkerLimit);
+        Assert.Equal(worker, (await Http.WhoAmIOnNewConnectionAsync(client, address)).Pid);
+        // Three lost, one line: the rest wait for the next line's count.
+        Assert.Single(forkhost.EventsWithId(EventIds.WorkerConnectionLost));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerChannelError));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
+        Assert.Equal([worker], forkhost.AllSpawnedWorkerPids);
+    }
+
+    [Fact]
+    public async Task Dispatch_mode_supervisor_keeps_its_own_reserve_through_a_flood_bigger_than_its_limit_and_serves_afterwards()
+    {
+        await using var forkhost = ForkHostProcess.Start(
+            ["run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0", "--balance", "dispatch"], descriptorLimit: DescriptorLimit);
+        Uri address = await forkhost.WaitForHttpAddressAsync();
+        await forkhost.WaitForAllReadyAsync();
+
+        // The supervisor's own table with 16 free, half its reserve (32 at this limit): as if it held that much of its own.
+        int squeezed = ProcessTable.Descriptors(forkhost.Pid).Count + 16;
+        ProcessLimits.SetSoftDescriptorLimit(forkhost.Pid, squeezed);
+        await FloodAsync(address);
+
+        // It noticed (the count after the next heartbeat) and stopped accepting, instead of spending its reserve.
+        SupervisorLogEvent paused = await forkhost.WaitForEventAsync(EventIds.DispatchAcceptPaused);
+        Assert.Equal(squeezed, paused.Int("DescriptorLimit"));
+        Assert.Equal(DescriptorBudget.ReserveFor(squeezed), paused.Int("Reserve"));
+        // The clients wait in the kernel's backlog, which the flood filled, and none is taken into the supervisor's table.
+        int waiting = ProcessTable.AcceptQueueLength(address.Port);
+        Assert.True(waiting > 0, "the flood left nobody in the backlog");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(waiting, ProcessTable.AcceptQueueLength(address.Port));
+        Assert.DoesNotContain(ProcessTable.SocketInodes(forkhost.Pid), ProcessTable.EstablishedInodes(address.Port).Contains);
+
+        // Room again: it resumes within a pause (at most a second) and empties the backlog.
+        ProcessLimits.SetSoftDescriptorLimit(forkhost.Pid, DescriptorLimit);
+        await Eventually.HoldsAsync(() => ProcessTable.AcceptQueueLength(address.Port) == 0, TimeSpan.FromSeconds(15), "the supervisor accepted the backlog", forkhost.Diagnostics);
+        await forkhost.WaitForEventAsync(EventIds.DispatchAcceptResumed);
+        await EveryWorkerAnswersAsync(forkhost, address);
+        Assert.Empty(forkhost.EventsWithId(EventIds.DispatchDescriptorsExhausted));
+        Assert.Empty(forkhost.EventsWithId(EventIds.WorkerCrashed));
+        Assert.Equal(2, forkhost.AllSpawnedWorkerPids.Count);
+    }
+
+    /// <summary>The connection ends without a byte of response: its descriptor was dropped on the way, with the request unread.</summary>
+    private static async Task AssertClosedUnansweredAsync(Socket socket)
+    {
+        var buffer = new byte[512];
+        try
+        {
+            int received = await socket.ReceiveAsync(buffer).WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.True(received == 0, $"a lost connection was answered: {Encoding.ASCII.GetString(buffer, 0, received)}");
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Closed with the request unread: the kernel resets such a connection.
+        }
     }
 
     /// <summary>

@@ -1,36 +1,41 @@
 using System.Globalization;
-using ForkHost.Descriptors;
-using ForkHost.Worker.Draining;
 
-namespace ForkHost.Worker.Descriptors;
+namespace ForkHost.Descriptors;
 
 /// <summary>
-/// Keeps part of the worker's descriptor table free of connections. The runtime opens descriptors long after start:
+/// Keeps part of this process's descriptor table free of connections. The runtime opens descriptors long after start:
 /// each assembly is opened when first used (two descriptors each; a Hello worker holds ~200 at idle), and a load that
 /// fails with EMFILE is remembered by the binder. At the limit, the first request that needs a new assembly fails
 /// (System.Security.Claims, say, for every HttpContext), and every request after it fails the same way, even once
-/// descriptors are free again: the worker answers each one by closing the connection, for good. So the worker stops
+/// descriptors are free again: the worker answers each one by closing the connection, for good. So a worker stops
 /// taking connections while fewer than <see cref="ReserveFor"/> descriptors are left, as nginx caps
-/// worker_connections below the descriptor limit; the clients wait in the backlog, or go to another worker.
+/// worker_connections below the descriptor limit; the clients wait in the backlog, or go to another worker. The
+/// supervisor's dispatcher (--balance dispatch) keeps the same reserve in the supervisor's table, for the same reason.
 /// </summary>
 /// <remarks>
 /// Counting /proc/self/fd costs ~200 directory entries, too much per accept. So the table is counted now and then
-/// (<see cref="Measure"/>: each heartbeat, and while accepting is paused), and between counts the headroom follows the
-/// open-connection count, which changes with every connection.
+/// (<see cref="Measure"/>: by the owner's schedule, and while accepting is paused), and between counts the headroom
+/// follows the open-connection count, which changes with every connection. The count and the clock are given, so that
+/// the arithmetic can be checked without filling a real table.
 /// </remarks>
 internal sealed class DescriptorBudget
 {
-    /// <summary>How long the worker's own descriptors may leave no room for one connection before it is unhealthy.</summary>
+    /// <summary>How long the process's own descriptors may leave no room for one connection before it is unhealthy.</summary>
     public static readonly TimeSpan StarvedTooLong = TimeSpan.FromSeconds(5);
 
-    private readonly ConnectionDrain _connections;
+    private readonly Func<DescriptorCount> _countTable;
+    private readonly Func<int> _openConnections;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private volatile Measurement _last;
 
-    public DescriptorBudget(ConnectionDrain connections, TimeProvider time)
+    /// <param name="countTable">Counts the table: <see cref="DescriptorTable.Count"/> for this process's own.</param>
+    /// <param name="openConnections">The connections the owner holds now: the part of the table that frees itself as clients leave.</param>
+    /// <param name="time">The clock starvation is measured on.</param>
+    public DescriptorBudget(Func<DescriptorCount> countTable, Func<int> openConnections, TimeProvider time)
     {
-        _connections = connections;
+        _countTable = countTable;
+        _openConnections = openConnections;
         _time = time;
         _last = new Measurement(null, null, 0, null);
         Measure();
@@ -56,7 +61,7 @@ internal sealed class DescriptorBudget
             Measurement last = _last;
             if (last.Limit is not int limit)
                 return int.MaxValue;
-            long used = (long)last.OtherDescriptors + _connections.OpenConnections;
+            long used = (long)last.OtherDescriptors + _openConnections();
             return (int)Math.Clamp(limit - ReserveFor(limit) - used, 0, int.MaxValue);
         }
     }
@@ -67,9 +72,8 @@ internal sealed class DescriptorBudget
     public void Measure()
     {
         // Connections first: one opened during the count is then counted twice (less headroom), never missed.
-        int connections = _connections.OpenConnections;
-        int? open = DescriptorTable.CountOpen();
-        int? limit = DescriptorTable.Limit();
+        int connections = _openConnections();
+        (int? open, int? limit) = _countTable();
         lock (_lock)
         {
             // A count that failed means the directory could not be opened: the table is full.
@@ -81,8 +85,8 @@ internal sealed class DescriptorBudget
     }
 
     /// <summary>
-    /// Why the worker cannot serve any more, or null: descriptors that are not its connections (the runtime's, the
-    /// app's: a leak) have left no room for a single connection for <see cref="StarvedTooLong"/>. A worker full of its
+    /// Why the process cannot serve any more, or null: descriptors that are not its connections (the runtime's, the
+    /// app's: a leak) have left no room for a single connection for <see cref="StarvedTooLong"/>. A process full of its
     /// own connections is busy, not unhealthy: they close, and it takes more.
     /// </summary>
     public string? StarvationReason()
