@@ -97,6 +97,7 @@ internal sealed partial class Arbiter
             }
             while (_events.Reader.TryRead(out next!));
 
+            DrainWhenDelayIsOver();
             KillOverdue();
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
