@@ -43,12 +43,18 @@ internal sealed class SupervisorHealth
     {
         Volatile.Write(ref _lastTurn, _time.GetTimestamp());
         Interlocked.Increment(ref _turns);
-        _readiness = readiness;
         // Continuations run asynchronously: Kestrel starts and stops on the thread pool, never on the loop.
+        if (!readiness.IsCurrent && _becameCurrent.Task.IsCompleted)
+        {
+            // Handed over to a USR2 successor, which was ready when it took over and serves on the same socket. Until
+            // this supervisor's Kestrel has stopped accepting, a probe it still answers gets what it said last, for
+            // the service, not the 503 of its own drain.
+            _noLongerCurrent.TrySetResult();
+            return;
+        }
+        _readiness = readiness;
         if (readiness.IsCurrent)
             _becameCurrent.TrySetResult();
-        else if (_becameCurrent.Task.IsCompleted)
-            _noLongerCurrent.TrySetResult();
     }
 
     /// <summary>How long ago the loop's last turn ended (or, before its first, since the supervisor started).</summary>

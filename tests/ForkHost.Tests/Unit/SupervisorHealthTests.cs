@@ -47,8 +47,10 @@ public sealed class SupervisorHealthTests
         Assert.True(health.BecameCurrent.IsCompleted);
         Assert.True(health.Readiness.IsReady);
 
-        health.RecordTurn(Serving with { IsCurrent = false });
+        // The handover: the successor serves now, and it was ready when it took over. Probes this supervisor still
+        // answers while it stops accepting get what it said last, not the 503 of its own drain.
+        health.RecordTurn(Serving with { IsCurrent = false, Stopping = "graceful", ReadyWorkers = 0 });
         Assert.True(health.NoLongerCurrent.IsCompleted);
-        Assert.False(health.Readiness.IsReady);
+        Assert.True(health.Readiness.IsReady);
     }
 }
