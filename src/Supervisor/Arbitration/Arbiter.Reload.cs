@@ -63,7 +63,7 @@ internal sealed partial class Arbiter
     {
         _loadCancellation?.Dispose();
         _loadCancellation = null;
-        if (_shutdown is not null)
+        if (StopRequested)
             return;
         if (result.Loaded is not { } next)
         {

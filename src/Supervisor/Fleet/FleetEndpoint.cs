@@ -34,6 +34,9 @@ internal sealed partial class FleetEndpoint : IHttpApplication<HttpContext>, IAs
 
     private const string TextContentType = "text/plain; charset=utf-8";
 
+    /// <summary>How long a stop waits for requests in progress (a scrape to a slow client) before Kestrel aborts them.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(1);
+
     private readonly Listener _listener;
     private readonly SupervisorHealth _health;
     private readonly IMetricsExposition _metrics;
@@ -98,7 +101,8 @@ internal sealed partial class FleetEndpoint : IHttpApplication<HttpContext>, IAs
             LogHandedOver(_logger, _listener.Address);
         // Unbinds without closing the descriptor (Kestrel adopts a handle without owning it): a successor that
         // inherited the socket keeps accepting on it.
-        await _server.StopAsync(CancellationToken.None);
+        using var deadline = new CancellationTokenSource(StopTimeout);
+        await _server.StopAsync(deadline.Token);
     }
 
     HttpContext IHttpApplication<HttpContext>.CreateContext(IFeatureCollection contextFeatures) => new DefaultHttpContext(contextFeatures);

@@ -147,4 +147,20 @@ public sealed class FleetReadinessArbiterTests
         Assert.Empty(harness.Loader.Requested);
         Assert.Equal(2, harness.Launcher.Live.Count);
     }
+
+    [Fact]
+    public async Task Workers_that_become_ready_during_the_delay_do_not_announce_readiness_again()
+    {
+        await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 2, ShutdownDelay = TimeSpan.FromSeconds(5) });
+        await harness.StartAsync(autoReady: false);
+        await harness.SignalAsync(PosixSignal.SIGTERM);
+
+        foreach (FakeWorker worker in harness.Launcher.Live)
+            worker.Ready();
+        await harness.SettleAsync();
+
+        Assert.Empty(harness.Logger.WithId(EventIds.AllWorkersReady));
+        Assert.False(harness.Health.Readiness.IsReady);
+        Assert.Equal(2, harness.Health.Readiness.ReadyWorkers);
+    }
 }
