@@ -111,7 +111,8 @@ internal sealed partial class Arbiter
     /// <summary>When every slot has a ready worker of the current generation: the start is done, or a reload is.</summary>
     private void OnWorkerReady()
     {
-        if (_shutdown is not null)
+        // Also during --shutdown-delay: systemd heard STOPPING=1, and a successor must not take over a stopping service.
+        if (StopRequested)
             return;
         int ready = _workers.Count(w => w.State == WorkerState.Ready && w.Generation == _current.Number && w.Slot <= _wantedWorkers);
         if (ready < _wantedWorkers)

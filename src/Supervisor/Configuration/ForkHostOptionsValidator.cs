@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Listeners;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +30,10 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--workers must be between 1 and {MaxWorkers} (got {options.Workers}).");
         if (options.Backlog is < 1 or > 65535)
             failures.Add($"--backlog must be between 1 and 65535 (got {options.Backlog}).");
+        if (options.ReadyWorkers is int readyWorkers && (readyWorkers < 1 || readyWorkers > options.Workers))
+            failures.Add($"--ready-workers must be between 1 and --workers ({options.Workers}) (got {readyWorkers}); leave it out to require every wanted worker.");
+        if (options.Replicas is < 1 or > 100_000)
+            failures.Add($"--replicas must be between 1 and 100000 (got {options.Replicas}): the number of supervisors of this app that share the MySQL server.");
         if (options.MaxBootFailures < 1)
             failures.Add($"--max-boot-failures must be at least 1 (got {options.MaxBootFailures}).");
 
@@ -41,6 +47,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         CheckSeconds(failures, "--timeout", options.Timeout);
         CheckSeconds(failures, "--boot-timeout", options.BootTimeout);
         CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);
+        CheckSeconds(failures, "--shutdown-delay", options.ShutdownDelay, allowZero: true);
 
         if (options.LogFormat is not ("text" or "json"))
             failures.Add($"--log-format must be text or json (got '{options.LogFormat}').");
@@ -78,12 +85,52 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(options.MetricsBind) && CheckMetricsBind(options.MetricsBind, EffectiveBinds(options)) is { } metricsFailure)
+            failures.Add(metricsFailure);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>--bind as given, or the default address when none is.</summary>
     public static IReadOnlyList<string> EffectiveBinds(ForkHostOptions options) =>
         options.Bind.Count == 0 ? [ForkHostOptions.DefaultBind] : options.Bind.ToList();
+
+    /// <summary>
+    /// --metrics-bind is HOST:PORT, and not an address a --bind also takes: the same port on the same address, or on
+    /// all addresses of the family (0.0.0.0, [::]) against any one of them. Binding would report that as EADDRINUSE;
+    /// this says which option collides. Port 0 collides with nothing: the kernel picks a free port.
+    /// </summary>
+    private static string? CheckMetricsBind(string metricsBind, IReadOnlyList<string> binds)
+    {
+        IPEndPoint metrics;
+        try
+        {
+            metrics = FleetListener.ParseAddress(metricsBind).TcpEndPoint!;
+        }
+        catch (UsageException e)
+        {
+            return e.Message;
+        }
+        foreach (string bind in binds)
+        {
+            IPEndPoint? other;
+            try
+            {
+                other = BindAddress.Parse(bind).TcpEndPoint;
+            }
+            catch (UsageException)
+            {
+                continue; // reported as a --bind failure
+            }
+            if (other is null || other.Port != metrics.Port || metrics.Port == 0 || other.AddressFamily != metrics.AddressFamily)
+                continue;
+            if (other.Address.Equals(metrics.Address) || IsWildcard(other.Address) || IsWildcard(metrics.Address))
+                return $"--metrics-bind '{metricsBind}' takes the port of --bind '{bind}'; the supervisor's endpoint needs a port of its own (as in 127.0.0.1:9100).";
+        }
+        return null;
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     /// <summary>
     /// The pid file's directory must exist and be writable now: otherwise the first thing to fail is the control

@@ -62,7 +62,8 @@ internal static partial class RunSettingsLoader
             WorkerIdentity.Resolve(options.User, options.Group),
             options.User,
             options.Group,
-            options.WorkerDiagnostics);
+            options.WorkerDiagnostics,
+            string.IsNullOrWhiteSpace(options.MetricsBind) ? null : options.MetricsBind);
     }
 
     private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(
@@ -79,7 +80,10 @@ internal static partial class RunSettingsLoader
         options.Inherit,
         options.DisposeBeforeSpawn,
         options.ForkSafety,
-        string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql);
+        string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql,
+        TimeSpan.FromSeconds(options.ShutdownDelay),
+        options.ReadyWorkers,
+        options.Replicas);
 
     private static string FriendlyType(string type) => type switch
     {
