@@ -79,7 +79,7 @@ internal static partial class Program
         var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
 
         var host = new WorkerHost(instructions, serilog);
-        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, gracefulTimeout, logger);
+        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
         ForkHost.IForkHostApp app;
@@ -117,6 +117,15 @@ internal static partial class Program
 
         StopRequest stop = await link.StopRequested;
         await host.StopAsync(web, app, context, stop);
+        try
+        {
+            link.SendMetricsIfChanged();
+        }
+        catch (ChannelClosedException)
+        {
+            // The supervisor is gone; nobody is left to count these requests.
+        }
+        host.Metrics?.Dispose();
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
     }

@@ -4,6 +4,7 @@ using ForkHost.Channel;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Draining;
+using ForkHost.Worker.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,6 +39,9 @@ internal sealed partial class WorkerHost
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
         _descriptors = new DescriptorBudget(_drain, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
+        // Before the web host is built, so the framework's instruments find their listener as they are created.
+        if (instructions.Hello.Configuration.ReportMetrics)
+            Metrics = new HttpServerMetrics();
     }
 
     public WorkerCounters Counters => _counters;
@@ -46,6 +50,9 @@ internal sealed partial class WorkerHost
     public DescriptorBudget Descriptors => _descriptors;
 
     public WorkerHealth Health => _health;
+
+    /// <summary>ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.</summary>
+    public HttpServerMetrics? Metrics { get; }
 
     /// <summary>Where the channel delivers the connections the supervisor accepted (--balance dispatch).</summary>
     public DispatchedConnections Dispatched => _dispatched;
