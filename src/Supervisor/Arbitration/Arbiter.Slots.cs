@@ -109,6 +109,7 @@ internal sealed partial class Arbiter
         // A SIGKILLed worker, or one running as another --user, cannot remove its own diagnostics socket.
         DiagnosticsSocketCleanup.RemoveLeftovers(worker.Pid);
         WorkerExit exit = WorkerExit.Of(worker);
+        CountExit(worker, exit);
         SlotBackoff backoff = BackoffOf(worker.Slot);
 
         switch (exit.Kind)

@@ -83,6 +83,7 @@ internal sealed partial class Arbiter
     {
         await using ITimer ticker = _time.CreateTimer(_ => _events.Writer.TryWrite(new ArbiterEvent.Tick()), null, TickInterval, TickInterval);
 
+        PublishMetrics();
         await ConvergeAsync();
         while (true)
         {
@@ -96,6 +97,7 @@ internal sealed partial class Arbiter
             KillOverdue();
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
+            PublishMetrics();
             if (_shutdown is null)
                 await ConvergeAsync();
             else if (_workers.Count == 0)

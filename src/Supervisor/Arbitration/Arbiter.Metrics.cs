@@ -1,0 +1,79 @@
+using ForkHost.Channel;
+using ForkHost.Supervisor.Metrics;
+using ForkHost.Supervisor.Workers;
+
+namespace ForkHost.Supervisor.Arbitration;
+
+/// <summary>
+/// Metrics: the workers' HTTP metrics summed (<see cref="WorkerMetricsAggregator"/>), and the supervisor's own
+/// counters (exits by reason, reloads, upgrades), published for <c>/metrics</c> as one immutable snapshot after every
+/// turn of the loop.
+/// </summary>
+/// <remarks>
+/// Why a snapshot rather than a lock: the state it is made of (the workers, their heartbeats, the slots' sockets) is
+/// the loop's alone and changes in every partial of the arbiter; a lock would have to be taken around all of those
+/// changes. Published once per turn, the snapshot is at most one tick (<see cref="TickInterval"/>) old, costs the loop
+/// a few small allocations per turn (the summed request series are rebuilt only after a report), and a scrape never
+/// waits for the loop nor holds it up.
+/// </remarks>
+internal sealed partial class Arbiter
+{
+    private const string ReloadCompleted = "completed";
+    private const string ReloadRefused = "refused";
+    private const string ReloadAbandoned = "abandoned";
+    private const string UpgradeHandedOver = "handed_over";
+    private const string UpgradeFailed = "failed";
+
+    private readonly WorkerMetricsAggregator _workerMetrics = new();
+    private readonly Dictionary<string, long> _exitsByReason = WorkerExitReason.All.ToDictionary(reason => reason, _ => 0L);
+    private readonly Dictionary<string, long> _reloadsByResult = new() { [ReloadCompleted] = 0, [ReloadRefused] = 0, [ReloadAbandoned] = 0 };
+    private readonly Dictionary<string, long> _upgradesByResult = new() { [UpgradeHandedOver] = 0, [UpgradeFailed] = 0 };
+    private FleetMetricsSnapshot? _metricsSnapshot;
+
+    /// <summary>For the HTTP thread: what the loop published after its last turn; null before its first.</summary>
+    public FleetMetricsSnapshot? MetricsSnapshot => Volatile.Read(ref _metricsSnapshot);
+
+    /// <summary>Metrics may come from a worker already reaped: its final report can be read after its exit was handled.</summary>
+    private void OnMetricsReport(WorkerHandle worker, MetricsMessage message)
+    {
+        try
+        {
+            _workerMetrics.Record(worker, message);
+        }
+        catch (ChannelProtocolException e) when (_workers.Contains(worker))
+        {
+            OnProtocolError(worker, e.Message);
+        }
+        catch (ChannelProtocolException)
+        {
+            // Reaped already: nothing to kill, and a report that does not add up is not added.
+        }
+    }
+
+    private void CountExit(WorkerHandle worker, WorkerExit exit)
+    {
+        _exitsByReason[WorkerExitReason.Of(exit, worker.StopReason)]++;
+        _workerMetrics.WorkerReaped(worker);
+    }
+
+    private void CountReload(string result) => _reloadsByResult[result]++;
+
+    private void CountUpgrade(string result) => _upgradesByResult[result]++;
+
+    private void PublishMetrics()
+    {
+        var byState = new Dictionary<string, long> { ["booting"] = 0, ["ready"] = 0, ["stopping"] = 0 };
+        foreach (WorkerHandle worker in _workers)
+            byState[worker.State.ToString().ToLowerInvariant()]++;
+        var workers = _workers
+            .OrderBy(w => w.Slot).ThenBy(w => w.Generation).ThenBy(w => w.Pid)
+            .Select(w => new WorkerResources(w.Slot, w.Pid, w.LastHeartbeat?.ResidentBytes, w.LastHeartbeat?.OpenDescriptors, w.LastHeartbeat?.DescriptorLimit))
+            .ToList();
+        var sockets = _listeners.All()
+            .Where(pair => pair.Listener.TcpEndPoint is not null)
+            .Select(pair => new ListeningSocket(pair.Listener.Address, pair.Slot, pair.Listener.Socket))
+            .ToList();
+        Volatile.Write(ref _metricsSnapshot, new FleetMetricsSnapshot(
+            _workerMetrics.Totals(), workers, [.. byState], [.. _exitsByReason], [.. _reloadsByResult], [.. _upgradesByResult], sockets));
+    }
+}
