@@ -2,6 +2,7 @@ using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Control;
+using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Systemd;
@@ -58,6 +59,7 @@ internal static partial class RunCommand
         }
 
         ControlServer? control = null;
+        FleetEndpoint? fleet = null;
         bool handedOver = false;
         try
         {
@@ -65,6 +67,19 @@ internal static partial class RunCommand
             foreach (Listener listener in listeners)
                 LogListening(logger, listener.Address, listener.Descriptor,
                     predecessor is not null ? "the previous supervisor" : activated ? "systemd socket activation" : "--bind");
+            // The fleet endpoint answers from here on (/readyz: 503 while generation 1 loads); a USR2 successor only once
+            // it takes over, on the socket its predecessor passed.
+            var health = new SupervisorHealth(TimeProvider.System,
+                FleetReadiness.Starting(settings.Generation.Workers, settings.Generation.Workers, isCurrent: predecessor is null));
+            try
+            {
+                fleet = BindFleetEndpoint(process, health, loggerFactory);
+            }
+            catch (UsageException e)
+            {
+                return Program.UsageError(e.Message);
+            }
+            fleet?.Start();
             // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
             try
             {
@@ -89,7 +104,7 @@ internal static partial class RunCommand
                 : null;
 
             // Only now does app code run: the load step of generation 1.
-            var loader = new GenerationLoader(args, process, loggerFactory);
+            var loader = new GenerationLoader(args, process, fleet?.Listener.TcpEndPoint, loggerFactory);
             GenerationLoadResult first = await loader.LoadAsync(1, settings.Generation, settings.Configuration, CancellationToken.None);
             if (first.Loaded is not { } generation)
                 return first.ExitCode == ExitCodes.Usage ? Program.UsageError(first.Refusal!) : first.ExitCode;
@@ -97,8 +112,9 @@ internal static partial class RunCommand
             var arbiter = new Arbiter(process, generation, slotListeners, dispatcher,
                 new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Locate(), process.WorkerDiagnostics)), loader, notifier, TimeProvider.System,
                 () => ForkHostLogging.Reopen(serilog, settings.Configuration, process.LogFormat, "supervisor"),
-                () => SupervisorUpgrade.StartSuccessorAsync(listeners, notifier.SocketPath),
+                () => SupervisorUpgrade.StartSuccessorAsync(listeners, fleet?.Listener, notifier.SocketPath),
                 predecessor,
+                health,
                 loggerFactory.CreateLogger<Arbiter>());
             using var signals = SignalForwarding.To(arbiter);
             control.Start(arbiter.GetStatusAsync);
@@ -115,6 +131,8 @@ internal static partial class RunCommand
                 listener.KeepFileOnDispose = handedOver;
             if (control is not null)
                 await control.DisposeAsync();
+            if (fleet is not null)
+                await fleet.DisposeAsync();
             foreach (Listener listener in listeners)
                 listener.Dispose();
         }
@@ -122,6 +140,15 @@ internal static partial class RunCommand
 
     private static IReadOnlyList<Listener> BindListeners(ProcessSettings process) =>
         ListenerBinder.BindAll(process.Binds, process.Backlog, process.UnixSocketMode, reusePort: process.Balance == BalanceMode.ReusePort);
+
+    /// <summary>The --metrics-bind endpoint, on the socket a USR2 predecessor passed or on one bound now; null without the option.</summary>
+    private static FleetEndpoint? BindFleetEndpoint(ProcessSettings process, SupervisorHealth health, ILoggerFactory loggerFactory)
+    {
+        Listener? listener = SupervisorUpgrade.TakeFleetListener(process.MetricsBind);
+        if (listener is null && process.MetricsBind is { } metricsBind)
+            listener = FleetListener.Bind(metricsBind);
+        return listener is null ? null : new FleetEndpoint(listener, health, new HealthExposition(health), loggerFactory);
+    }
 
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]
     private static partial void LogStarting(ILogger logger, string app, int workers, string version);

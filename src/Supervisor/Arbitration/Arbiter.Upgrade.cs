@@ -62,6 +62,7 @@ internal sealed partial class Arbiter
         if (_predecessor is not int predecessor)
             return;
         LogTakingOver(_logger, predecessor);
+        _tookOver = true;
         _ = Interop.Libc.Kill(predecessor, Interop.Signals.SIGTERM);
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Systemd;
@@ -29,6 +30,7 @@ internal sealed partial class Arbiter
     private readonly IGenerationLoader _loader;
     private readonly SystemdNotifier _notifier;
     private readonly TimeProvider _time;
+    private readonly SupervisorHealth _health;
     private readonly Action _reopenLogs;
     private readonly Func<Task<Process>> _startSuccessor;
     private readonly int? _predecessor;
@@ -47,9 +49,10 @@ internal sealed partial class Arbiter
     /// <param name="reopenLogs">Rebuilds the supervisor's log sinks, for SIGUSR1.</param>
     /// <param name="startSuccessor">Starts a new supervisor that inherits the listeners, for SIGUSR2.</param>
     /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
+    /// <param name="health">Where the loop publishes its turns and readiness, for the fleet endpoint (--metrics-bind).</param>
     public Arbiter(ProcessSettings process, Generation initial, SlotListeners listeners, ConnectionDispatcher? dispatcher,
         IWorkerLauncher launcher, IGenerationLoader loader, SystemdNotifier notifier, TimeProvider time,
-        Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, ILogger logger)
+        Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, SupervisorHealth health, ILogger logger)
     {
         _process = process;
         _current = initial;
@@ -62,6 +65,7 @@ internal sealed partial class Arbiter
         _reopenLogs = reopenLogs;
         _startSuccessor = startSuccessor;
         _predecessor = predecessor;
+        _health = health;
         _logger = logger;
         _wantedWorkers = initial.Settings.Workers;
         _origin = time.GetTimestamp();
@@ -100,7 +104,8 @@ internal sealed partial class Arbiter
             PublishMetrics();
             if (_shutdown is null)
                 await ConvergeAsync();
-            else if (_workers.Count == 0)
+            PublishHealth();
+            if (_shutdown is not null && _workers.Count == 0)
                 break;
         }
 

@@ -73,6 +73,9 @@ internal sealed class ForkHostOptions
     [CommandLine("control-socket", "PATH", "Unix socket (mode 600) for 'forkhost status'. Default: the pid file's path ending in .sock, else in $RUNTIME_DIRECTORY, $XDG_RUNTIME_DIR or /tmp/forkhost-UID.")]
     public string? ControlSocket { get; set; }
 
+    [CommandLine("metrics-bind", "HOST:PORT", "The supervisor's own HTTP listener, never a worker's: GET /livez, /readyz and /metrics, for probes, load balancers and scrapers. HOST:PORT or [IPv6]:PORT, not a --bind address. Default none.")]
+    public string? MetricsBind { get; set; }
+
     [CommandLine("inherit", "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners.")]
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 

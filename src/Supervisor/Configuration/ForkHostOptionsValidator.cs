@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Listeners;
 using Microsoft.Extensions.Options;
 
@@ -78,12 +80,52 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             }
         }
 
+        if (!string.IsNullOrWhiteSpace(options.MetricsBind) && CheckMetricsBind(options.MetricsBind, EffectiveBinds(options)) is { } metricsFailure)
+            failures.Add(metricsFailure);
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
     /// <summary>--bind as given, or the default address when none is.</summary>
     public static IReadOnlyList<string> EffectiveBinds(ForkHostOptions options) =>
         options.Bind.Count == 0 ? [ForkHostOptions.DefaultBind] : options.Bind.ToList();
+
+    /// <summary>
+    /// --metrics-bind is HOST:PORT, and not an address a --bind also takes: the same port on the same address, or on
+    /// all addresses of the family (0.0.0.0, [::]) against any one of them. Binding would report that as EADDRINUSE;
+    /// this says which option collides. Port 0 collides with nothing: the kernel picks a free port.
+    /// </summary>
+    private static string? CheckMetricsBind(string metricsBind, IReadOnlyList<string> binds)
+    {
+        IPEndPoint metrics;
+        try
+        {
+            metrics = FleetListener.ParseAddress(metricsBind).TcpEndPoint!;
+        }
+        catch (UsageException e)
+        {
+            return e.Message;
+        }
+        foreach (string bind in binds)
+        {
+            IPEndPoint? other;
+            try
+            {
+                other = BindAddress.Parse(bind).TcpEndPoint;
+            }
+            catch (UsageException)
+            {
+                continue; // reported as a --bind failure
+            }
+            if (other is null || other.Port != metrics.Port || metrics.Port == 0 || other.AddressFamily != metrics.AddressFamily)
+                continue;
+            if (other.Address.Equals(metrics.Address) || IsWildcard(other.Address) || IsWildcard(metrics.Address))
+                return $"--metrics-bind '{metricsBind}' takes the port of --bind '{bind}'; the supervisor's endpoint needs a port of its own (as in 127.0.0.1:9100).";
+        }
+        return null;
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
 
     /// <summary>
     /// The pid file's directory must exist and be writable now: otherwise the first thing to fail is the control

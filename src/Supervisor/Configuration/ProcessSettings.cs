@@ -16,7 +16,8 @@ internal sealed record ProcessSettings(
     WorkerIdentity? WorkerIdentity,
     string? User,
     string? Group,
-    WorkerDiagnosticsMode WorkerDiagnostics)
+    WorkerDiagnosticsMode WorkerDiagnostics,
+    string? MetricsBind)
 {
     /// <summary>The settings that differ from <paramref name="running"/>, by option name, as "--backlog 512 → 1024".</summary>
     public IReadOnlyList<string> ChangesFrom(ProcessSettings running)
@@ -36,6 +37,7 @@ internal sealed record ProcessSettings(
         Compare("--log-format", running.LogFormat, LogFormat);
         Compare("--user", running.User ?? "(none)", User ?? "(none)");
         Compare("--group", running.Group ?? "(none)", Group ?? "(none)");
+        Compare("--metrics-bind", running.MetricsBind ?? "(none)", MetricsBind ?? "(none)");
         Compare("--worker-diagnostics", running.WorkerDiagnostics.ToString().ToLowerInvariant(), WorkerDiagnostics.ToString().ToLowerInvariant());
         return changes;
     }

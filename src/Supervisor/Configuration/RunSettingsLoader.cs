@@ -62,7 +62,8 @@ internal static partial class RunSettingsLoader
             WorkerIdentity.Resolve(options.User, options.Group),
             options.User,
             options.Group,
-            options.WorkerDiagnostics);
+            options.WorkerDiagnostics,
+            string.IsNullOrWhiteSpace(options.MetricsBind) ? null : options.MetricsBind);
     }
 
     private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(

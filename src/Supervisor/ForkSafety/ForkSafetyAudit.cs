@@ -1,3 +1,4 @@
+using System.Net;
 using ForkHost.Sockets;
 
 namespace ForkHost.Supervisor.ForkSafety;
@@ -8,9 +9,18 @@ namespace ForkHost.Supervisor.ForkSafety;
 /// </summary>
 internal static class ForkSafetyAudit
 {
-    public static IReadOnlyList<HeldConnection> Run(MySqlServerAddresses mySql) =>
+    /// <param name="fleetEndPoint">
+    /// The --metrics-bind address, if any: connections accepted on it are the supervisor's own (a probe, a scrape), open
+    /// for one request and never the app's, so they are neither reported nor handed to workers by --inherit fork.
+    /// </param>
+    public static IReadOnlyList<HeldConnection> Run(MySqlServerAddresses mySql, IPEndPoint? fleetEndPoint) =>
         TcpSocketInventory.List()
-            .Where(socket => socket.State != TcpState.Listen)
+            .Where(socket => socket.State != TcpState.Listen && !AcceptedOn(socket, fleetEndPoint))
             .Select(socket => new HeldConnection(socket, mySql.Contains(socket.RemoteEndPoint)))
             .ToList();
+
+    private static bool AcceptedOn(OpenTcpSocket socket, IPEndPoint? listening) =>
+        listening is not null
+        && socket.LocalEndPoint.Port == listening.Port
+        && (listening.Address.Equals(IPAddress.Any) || listening.Address.Equals(IPAddress.IPv6Any) || socket.LocalEndPoint.Address.Equals(listening.Address));
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using ForkHost.Channel;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Generations;
@@ -18,6 +19,7 @@ internal sealed partial class SpawnPreparation(
     ServedApp app,
     MySqlServerAddresses mySql,
     Func<HeldConnection, IReadOnlyDictionary<string, string>> describeMySqlSession,
+    IPEndPoint? fleetEndPoint,
     ILogger<SpawnPreparation> logger) : ISpawnPreparation
 {
     private bool _audited;
@@ -37,7 +39,7 @@ internal sealed partial class SpawnPreparation(
             }
         }
 
-        IReadOnlyList<HeldConnection> held = ForkSafetyAudit.Run(mySql);
+        IReadOnlyList<HeldConnection> held = ForkSafetyAudit.Run(mySql, fleetEndPoint);
         bool report = settings.ForkSafety != ForkSafetyMode.Off && (!_audited || held.Count > 0);
         if (report)
             Report(held, disposed: false);
@@ -47,7 +49,7 @@ internal sealed partial class SpawnPreparation(
             MySqlConnection.ClearAllPools();
             if (held.Count > 0)
             {
-                held = ForkSafetyAudit.Run(mySql);
+                held = ForkSafetyAudit.Run(mySql, fleetEndPoint);
                 if (report)
                     LogAfterDispose(logger, held.Count, held.Count(c => c.IsMySql));
                 if (report && held.Count > 0)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Configuration;
@@ -16,7 +17,8 @@ namespace ForkHost.Supervisor.Generations;
 /// </summary>
 /// <param name="args">The command line of <c>forkhost run</c>, read again on every reload.</param>
 /// <param name="process">The settings fixed for this process: a reload that changes one of them says so.</param>
-internal sealed partial class GenerationLoader(IReadOnlyList<string> args, ProcessSettings process, ILoggerFactory loggerFactory) : IGenerationLoader
+/// <param name="fleetEndPoint">The bound --metrics-bind address, whose connections the fork-safety audit leaves out.</param>
+internal sealed partial class GenerationLoader(IReadOnlyList<string> args, ProcessSettings process, IPEndPoint? fleetEndPoint, ILoggerFactory loggerFactory) : IGenerationLoader
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ForkHost.Supervisor.Generations");
 
@@ -77,7 +79,7 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         MySqlSessionFacts facts = settings.Inherit == InheritMode.Fork && settings.MySql is not null
             ? await MySqlSessionFacts.ProbeAsync(settings.MySql, _logger)
             : MySqlSessionFacts.Unknown;
-        var preparation = new SpawnPreparation(settings, served, mySql, facts.Describe, loggerFactory.CreateLogger<SpawnPreparation>());
+        var preparation = new SpawnPreparation(settings, served, mySql, facts.Describe, fleetEndPoint, loggerFactory.CreateLogger<SpawnPreparation>());
         return GenerationLoadResult.Success(new Generation(number, settings, served, preparation));
     }
 

@@ -17,9 +17,14 @@ internal static class SupervisorUpgrade
 {
     private const string ListenersVariable = "FORKHOST_UPGRADE_LISTENERS";
     private const string PredecessorVariable = "FORKHOST_UPGRADE_FROM";
+    private const string FleetListenerVariable = "FORKHOST_UPGRADE_METRICS";
 
     /// <summary>In the predecessor: starts the successor with the listeners inheritable under their numbers.</summary>
-    public static Task<Process> StartSuccessorAsync(IReadOnlyList<Listener> listeners, string? notifySocket)
+    /// <param name="fleetListener">
+    /// The --metrics-bind socket, passed like the listeners (as Unicorn passes every socket), so the port stays open
+    /// and bound to one socket across the upgrade: the successor could not bind it while this supervisor holds it.
+    /// </param>
+    public static Task<Process> StartSuccessorAsync(IReadOnlyList<Listener> listeners, Listener? fleetListener, string? notifySocket)
     {
         string executable = Environment.ProcessPath ?? throw new InvalidOperationException("The supervisor's own executable is unknown.");
         string[] commandLine = Environment.GetCommandLineArgs();
@@ -34,9 +39,36 @@ internal static class SupervisorUpgrade
         startInfo.Environment[ListenersVariable] = string.Join('\n',
             listeners.Select(l => $"{l.Descriptor.ToString(CultureInfo.InvariantCulture)}={l.Bind.Text}"));
         startInfo.Environment[PredecessorVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        if (fleetListener is not null)
+            startInfo.Environment[FleetListenerVariable] = $"{fleetListener.Descriptor.ToString(CultureInfo.InvariantCulture)}={fleetListener.Bind.Text}";
         if (notifySocket is not null)
             startInfo.Environment["NOTIFY_SOCKET"] = notifySocket;
-        return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors(listeners.Select(l => l.Descriptor).ToList()));
+        var inherited = listeners.Select(l => l.Descriptor).ToList();
+        if (fleetListener is not null)
+            inherited.Add(fleetListener.Descriptor);
+        return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors(inherited));
+    }
+
+    /// <summary>
+    /// In the successor: the --metrics-bind socket the predecessor passed, if it is still the address asked for; null on
+    /// a normal start, or when --metrics-bind changed or was removed (the inherited socket is closed, and the new
+    /// address is bound as on a normal start).
+    /// </summary>
+    public static Listener? TakeFleetListener(string? metricsBind)
+    {
+        string? entry = Environment.GetEnvironmentVariable(FleetListenerVariable);
+        Environment.SetEnvironmentVariable(FleetListenerVariable, null);
+        if (string.IsNullOrEmpty(entry))
+            return null;
+        int equals = entry.IndexOf('=');
+        if (equals <= 0 || !int.TryParse(entry.AsSpan(0, equals), NumberStyles.None, CultureInfo.InvariantCulture, out int fd))
+            throw new UsageException($"{FleetListenerVariable}: '{entry}' is not FD=NAME; it is set by a supervisor on SIGUSR2, not by hand.");
+        string name = entry[(equals + 1)..];
+        Listener listener = InheritedListener.Adopt(fd, name, "upgrade (SIGUSR2)", fromSocketActivation: false);
+        if (name == metricsBind)
+            return listener;
+        listener.Dispose();
+        return null;
     }
 
     /// <summary>In the successor: the predecessor's pid, to send SIGTERM once all workers are ready; null on a normal start.</summary>

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using ForkHost.Apps;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
+using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
@@ -26,10 +27,11 @@ internal sealed class ArbiterHarness : IAsyncDisposable
     {
         Settings = settings ?? DefaultSettings;
         Loader = new FakeGenerationLoader(number => GenerationOf(number, Settings));
-        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On);
+        Health = new SupervisorHealth(Time, FleetReadiness.Starting(Settings.Workers, Settings.Workers, isCurrent: true));
+        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
-            predecessor: null, Logger);
+            predecessor: null, Health, Logger);
     }
 
     public static GenerationSettings DefaultSettings { get; } = new(
@@ -40,6 +42,9 @@ internal sealed class ArbiterHarness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     public FakeWorkerLauncher Launcher { get; } = new();
+
+    /// <summary>What the loop publishes for the fleet endpoint (/livez, /readyz), as the endpoint reads it.</summary>
+    public SupervisorHealth Health { get; }
     public FakeGenerationLoader Loader { get; }
     public RecordingLogger Logger { get; } = new();
     public Arbiter Arbiter { get; }
