@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Logging;
+using ForkHost.Worker.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Serilog;
@@ -78,7 +79,10 @@ internal static partial class Program
         var logger = new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker");
         var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
 
-        var host = new WorkerHost(instructions, serilog);
+        using HttpServerMetrics? metrics = hello.Configuration.ReportMetrics
+            ? new HttpServerMetrics(new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker.Metrics"))
+            : null;
+        var host = new WorkerHost(instructions, serilog, metrics);
         using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
@@ -125,7 +129,6 @@ internal static partial class Program
         {
             // The supervisor is gone; nobody is left to count these requests.
         }
-        host.Metrics?.Dispose();
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
     }

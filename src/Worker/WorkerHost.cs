@@ -31,7 +31,9 @@ internal sealed partial class WorkerHost
     private readonly WorkerHealth _health;
     private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
-    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
+    /// <param name="metrics">ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.
+    /// Made before the web host, so the framework's instruments find their listener as they are created.</param>
+    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog, HttpServerMetrics? metrics)
     {
         _instructions = instructions;
         _serilog = serilog;
@@ -39,9 +41,7 @@ internal sealed partial class WorkerHost
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
         _descriptors = new DescriptorBudget(_drain, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
-        // Before the web host is built, so the framework's instruments find their listener as they are created.
-        if (instructions.Hello.Configuration.ReportMetrics)
-            Metrics = new HttpServerMetrics();
+        Metrics = metrics;
     }
 
     public WorkerCounters Counters => _counters;

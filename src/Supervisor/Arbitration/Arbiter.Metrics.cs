@@ -1,13 +1,14 @@
 using ForkHost.Channel;
 using ForkHost.Supervisor.Metrics;
 using ForkHost.Supervisor.Workers;
+using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Supervisor.Arbitration;
 
 /// <summary>
 /// Metrics: the workers' HTTP metrics summed (<see cref="WorkerMetricsAggregator"/>), and the supervisor's own
 /// counters (exits by reason, reloads, upgrades), published for <c>/metrics</c> as one immutable snapshot after every
-/// turn of the loop.
+/// turn of the loop (<see cref="MetricsPublication"/>).
 /// </summary>
 /// <remarks>
 /// Why a snapshot rather than a lock: the state it is made of (the workers, their heartbeats, the slots' sockets) is
@@ -28,11 +29,6 @@ internal sealed partial class Arbiter
     private readonly Dictionary<string, long> _exitsByReason = WorkerExitReason.All.ToDictionary(reason => reason, _ => 0L);
     private readonly Dictionary<string, long> _reloadsByResult = new() { [ReloadCompleted] = 0, [ReloadRefused] = 0, [ReloadAbandoned] = 0 };
     private readonly Dictionary<string, long> _upgradesByResult = new() { [UpgradeHandedOver] = 0, [UpgradeFailed] = 0 };
-    private FleetMetricsSnapshot? _metricsSnapshot;
-
-    /// <summary>For the HTTP thread: what the loop published after its last turn; null before its first.</summary>
-    public FleetMetricsSnapshot? MetricsSnapshot => Volatile.Read(ref _metricsSnapshot);
-
     /// <summary>Metrics may come from a worker already reaped: its final report can be read after its exit was handled.</summary>
     private void OnMetricsReport(WorkerHandle worker, MetricsMessage message)
     {
@@ -44,9 +40,10 @@ internal sealed partial class Arbiter
         {
             OnProtocolError(worker, e.Message);
         }
-        catch (ChannelProtocolException)
+        catch (ChannelProtocolException e)
         {
             // Reaped already: nothing to kill, and a report that does not add up is not added.
+            LogMetricsReportRejected(_logger, worker.Slot, worker.Pid, e.Message);
         }
     }
 
@@ -73,7 +70,11 @@ internal sealed partial class Arbiter
             .Where(pair => pair.Listener.TcpEndPoint is not null)
             .Select(pair => new ListeningSocket(pair.Listener.Address, pair.Slot, pair.Listener.Socket))
             .ToList();
-        Volatile.Write(ref _metricsSnapshot, new FleetMetricsSnapshot(
+        _metricsPublication.Publish(new FleetMetricsSnapshot(
             _workerMetrics.Totals(), workers, [.. byState], [.. _exitsByReason], [.. _reloadsByResult], [.. _upgradesByResult], sockets));
     }
+
+    [LoggerMessage(EventId = Logging.EventIds.MetricsReportRejected, Level = LogLevel.Warning,
+        Message = "Worker {WorkerId} (pid {WorkerPid}), already reaped, sent a metrics report that was not added: {Error}")]
+    private static partial void LogMetricsReportRejected(ILogger logger, int workerId, int workerPid, string error);
 }

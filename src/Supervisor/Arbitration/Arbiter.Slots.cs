@@ -87,7 +87,8 @@ internal sealed partial class Arbiter
             requestLimit == long.MaxValue ? 0 : requestLimit,
             Settings.AccessLog,
             _process.WorkerIdentity?.UserId,
-            _process.WorkerIdentity?.GroupId);
+            _process.WorkerIdentity?.GroupId,
+            ReportMetrics: _process.MetricsBind is not null);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners

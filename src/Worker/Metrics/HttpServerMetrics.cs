@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using ForkHost.Channel;
+using ForkHost.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker.Metrics;
 
@@ -9,7 +11,7 @@ namespace ForkHost.Worker.Metrics;
 /// what they measure cumulatively, for <see cref="MetricsReporter"/>. Nothing is instrumented twice: the framework
 /// records only while a listener has enabled its instruments, and this is that listener.
 /// </summary>
-internal sealed class HttpServerMetrics : IDisposable
+internal sealed partial class HttpServerMetrics : IDisposable
 {
     /// <summary>
     /// Distinct request series kept; later ones are folded into one overflow series, as OpenTelemetry's SDK does
@@ -24,13 +26,16 @@ internal sealed class HttpServerMetrics : IDisposable
     private const string HostingMeter = "Microsoft.AspNetCore.Hosting";
     private const string KestrelMeter = "Microsoft.AspNetCore.Server.Kestrel";
 
+    private readonly ILogger _logger;
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<RequestSeriesKey, HistogramAccumulator> _requestDurations = new();
     private long _activeRequests;
     private long _activeConnections;
+    private int _overflowLogged;
 
-    public HttpServerMetrics()
+    public HttpServerMetrics(ILogger logger)
     {
+        _logger = logger;
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (InstrumentOf(instrument) is { } measured)
@@ -113,9 +118,17 @@ internal sealed class HttpServerMetrics : IDisposable
             return series;
         // The count may pass the limit by the few threads racing here; the bound is what matters, not its exact value.
         if (_requestDurations.Count >= MaxRequestSeries || route?.Length > MaxRouteLength)
+        {
+            if (Interlocked.Exchange(ref _overflowLogged, 1) == 0)
+                LogOverflow(_logger, MaxRequestSeries, MaxRouteLength, method, route?[..Math.Min(route.Length, 200)], statusCode);
             return RequestDurationOverflow;
+        }
         return _requestDurations.GetOrAdd(key, _ => new HistogramAccumulator(HistogramBoundaries.RequestDurationSeconds));
     }
 
     public void Dispose() => _listener.Dispose();
+
+    [LoggerMessage(EventId = EventIds.MetricsSeriesOverflow, Level = LogLevel.Warning,
+        Message = "http.server.request.duration: more than {MaxSeries} method/route/status series, or a route template longer than {MaxRouteLength} characters ({Method} {Route} {StatusCode}); such requests are counted in one series labelled otel_metric_overflow=\"true\" (logged once)")]
+    private static partial void LogOverflow(ILogger logger, int maxSeries, int maxRouteLength, string method, string? route, int statusCode);
 }

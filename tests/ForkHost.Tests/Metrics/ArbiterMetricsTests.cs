@@ -28,10 +28,10 @@ public sealed class ArbiterMetricsTests
         first[1].ReportMetrics(MetricsReports.Requests(41));
         await harness.SettleAsync();
 
-        FleetMetricsSnapshot snapshot = harness.Arbiter.MetricsSnapshot!;
+        FleetMetricsSnapshot snapshot = harness.Metrics.Current!;
         Assert.Equal(100 + 41 + 7, RequestsIn(harness));
         Assert.Equal(1, Count(snapshot.ExitsByReason, WorkerExitReason.RecycledRequests));
-        Assert.Equal(1, snapshot.Http.RequestDurations.Count);
+        Assert.Single(snapshot.Http.RequestDurations);
         Assert.Equal([1, 2], snapshot.Workers.Select(w => w.WorkerId));
     }
 
@@ -43,15 +43,15 @@ public sealed class ArbiterMetricsTests
         FakeWorker worker = Assert.Single(harness.Launcher.Live);
         worker.ReportMetrics(MetricsReports.Requests(10, activeRequests: 2));
         await harness.SettleAsync();
-        Assert.Equal(2, harness.Arbiter.MetricsSnapshot!.Http.ActiveRequests);
+        Assert.Equal(2, harness.Metrics.Current!.Http.ActiveRequests);
 
         worker.ExitBeforeFinalReportIsRead(MetricsReports.Requests(12));
         await harness.SettleAsync();
 
         Assert.Equal(12, RequestsIn(harness));
         // A reaped worker's gauges are gone with it; its counters are not.
-        Assert.Equal(0, harness.Arbiter.MetricsSnapshot!.Http.ActiveRequests);
-        Assert.Equal(1, Count(harness.Arbiter.MetricsSnapshot!.ExitsByReason, WorkerExitReason.Crash));
+        Assert.Equal(0, harness.Metrics.Current!.Http.ActiveRequests);
+        Assert.Equal(1, Count(harness.Metrics.Current!.ExitsByReason, WorkerExitReason.Crash));
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class ArbiterMetricsTests
             [MetricsReports.Series("POST", "/items", 201, 4)], MetricsReports.Fast(1)));
         await harness.SettleAsync();
 
-        HttpServerTotals totals = harness.Arbiter.MetricsSnapshot!.Http;
+        HttpServerTotals totals = harness.Metrics.Current!.Http;
         Assert.Equal(
             ["GET  404 2", "POST /items 201 4", "GET /items/{id} 200 5", "overflow 1"],
             totals.RequestDurations.Select(pair => pair.Key.Overflow ? $"overflow {pair.Value.Count}" : $"{pair.Key.Method} {pair.Key.Route} {pair.Key.StatusCode} {pair.Value.Count}"));
@@ -92,20 +92,20 @@ public sealed class ArbiterMetricsTests
     {
         await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 2 });
         await harness.StartAsync();
-        Assert.Equal(WorkerExitReason.All.Order(), harness.Arbiter.MetricsSnapshot!.ExitsByReason.Select(pair => pair.Key).Order());
-        Assert.All(harness.Arbiter.MetricsSnapshot!.ExitsByReason, pair => Assert.Equal(0, pair.Value));
+        Assert.Equal(WorkerExitReason.All.Order(), harness.Metrics.Current!.ExitsByReason.Select(pair => pair.Key).Order());
+        Assert.All(harness.Metrics.Current!.ExitsByReason, pair => Assert.Equal(0, pair.Value));
 
         harness.Launcher.Live[0].KilledFromOutside();
         await harness.SettleAsync();
 
-        FleetMetricsSnapshot snapshot = harness.Arbiter.MetricsSnapshot!;
+        FleetMetricsSnapshot snapshot = harness.Metrics.Current!;
         Assert.Equal(1, Count(snapshot.ExitsByReason, WorkerExitReason.Crash));
         Assert.Equal(1, snapshot.ExitsByReason.Sum(pair => pair.Value));
         Assert.Equal(2, Count(snapshot.WorkersByState, "ready") + Count(snapshot.WorkersByState, "booting"));
     }
 
     private static long RequestsIn(ArbiterHarness harness) =>
-        harness.Arbiter.MetricsSnapshot!.Http.RequestDurations.Sum(pair => pair.Value.Count);
+        harness.Metrics.Current!.Http.RequestDurations.Sum(pair => pair.Value.Count);
 
     private static long Count(IReadOnlyList<KeyValuePair<string, long>> counts, string label) =>
         counts.Single(pair => pair.Key == label).Value;
