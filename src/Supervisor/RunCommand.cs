@@ -71,7 +71,7 @@ internal static partial class RunCommand
             // The fleet endpoint answers from here on (/readyz: 503 while generation 1 loads); a USR2 successor only once
             // it takes over, on the socket its predecessor passed.
             var health = new SupervisorHealth(TimeProvider.System,
-                FleetReadiness.Starting(settings.Generation.Workers, settings.Generation.Workers, isCurrent: predecessor is null));
+                FleetReadiness.Starting(settings.Generation, isCurrent: predecessor is null));
             var metrics = new MetricsPublication();
             try
             {

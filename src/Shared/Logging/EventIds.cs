@@ -79,6 +79,7 @@ internal static class EventIds
     public const int FleetEndpointServing = 1500;
     public const int FleetEndpointHandedOver = 1501;
     public const int FleetEndpointFailed = 1502;
+    public const int ShutdownDelayed = 1503;
 
     // 1600–1699 metrics (either process): the workers' reports and the supervisor's sums.
     public const int MetricsSeriesOverflow = 1600;
@@ -112,6 +113,7 @@ internal static class EventIds
     public const int PoolFitChecked = 3010;
     public const int PoolFitWarning = 3011;
     public const int PoolFitUnreachable = 3012;
+    public const int PoolFitRefused = 3013;
 
     // 4000–4099 either process: logging.
     public const int LoggingSectionIgnored = 4000;

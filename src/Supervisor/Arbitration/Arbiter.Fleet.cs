@@ -21,9 +21,9 @@ internal sealed partial class Arbiter
         _workers.Count(w => w.State == WorkerState.Ready),
         RequiredReadyWorkers,
         _wantedWorkers,
-        _shutdown?.ToString().ToLowerInvariant(),
+        StoppingMode,
         IsCurrentSupervisor);
 
-    /// <summary>Every wanted worker: a pod is ready when it serves at full strength.</summary>
-    private int RequiredReadyWorkers => _wantedWorkers;
+    /// <summary>--ready-workers, or every wanted worker: by default a pod is ready when it serves at full strength.</summary>
+    private int RequiredReadyWorkers => Settings.RequiredReadyWorkers(_wantedWorkers);
 }

@@ -56,6 +56,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.SupervisorStopping, Level = LogLevel.Information, Message = "Stopping ({Mode}): {Workers} workers, killing what is left after {Seconds:0.#} s")]
     private static partial void LogShuttingDown(ILogger logger, string mode, int workers, double seconds);
 
+    [LoggerMessage(EventId = Ids.ShutdownDelayed, Level = LogLevel.Information, Message = "Stopping after --shutdown-delay {Seconds} s: /readyz answers 503 now, {Workers} workers serve until the drain begins (a second SIGTERM begins it at once)")]
+    private static partial void LogShutdownDelayed(ILogger logger, double seconds, int workers);
+
     [LoggerMessage(EventId = Ids.WorkerStopRequested, Level = LogLevel.Information, Message = "Retiring worker {WorkerId} (pid {WorkerPid}): above the wanted count")]
     private static partial void LogRetiring(ILogger logger, int workerId, int workerPid);
 

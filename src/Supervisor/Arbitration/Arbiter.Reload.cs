@@ -23,7 +23,7 @@ internal sealed partial class Arbiter
 
     private void OnReloadRequested()
     {
-        if (_shutdown is not null)
+        if (StopRequested)
             return;
         if (UpgradeUnderWay || ReloadUnderWay)
         {
@@ -126,7 +126,7 @@ internal sealed partial class Arbiter
     /// <summary>A SIGHUP that came during a reload or an upgrade, run now that neither is under way.</summary>
     private void RunPendingReload()
     {
-        if (!_reloadPending || _shutdown is not null || UpgradeUnderWay || ReloadUnderWay)
+        if (!_reloadPending || StopRequested || UpgradeUnderWay || ReloadUnderWay)
             return;
         _reloadPending = false;
         StartLoad();

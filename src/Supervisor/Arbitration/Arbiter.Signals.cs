@@ -20,19 +20,20 @@ internal sealed partial class Arbiter
         switch (signal)
         {
             case PosixSignal.SIGTERM:
-                // From the successor, once its workers are ready; else from the operator or systemd.
-                TryHandOver();
-                BeginShutdown(ShutdownMode.Graceful);
+                // From the successor, once its workers are ready (no delay: it serves on the same sockets); else from
+                // the operator, systemd or an orchestrator, which may want --shutdown-delay first.
+                if (TryHandOver() || !DelayShutdown())
+                    BeginShutdown(ShutdownMode.Graceful);
                 break;
             case PosixSignal.SIGINT or PosixSignal.SIGQUIT:
                 BeginShutdown(ShutdownMode.Quick);
                 break;
-            case PosixSignal.SIGTTIN when _shutdown is null:
+            case PosixSignal.SIGTTIN when !StopRequested:
                 _wantedWorkers = Math.Min(_wantedWorkers + 1, Configuration.ForkHostOptionsValidator.MaxWorkers);
                 LogWantedWorkers(_logger, _wantedWorkers);
                 _notifier.Status(StatusText());
                 break;
-            case PosixSignal.SIGTTOU when _shutdown is null:
+            case PosixSignal.SIGTTOU when !StopRequested:
                 _wantedWorkers = Math.Max(_wantedWorkers - 1, 1);
                 LogWantedWorkers(_logger, _wantedWorkers);
                 _notifier.Status(StatusText());
@@ -47,7 +48,7 @@ internal sealed partial class Arbiter
                     worker.Process.Signal(Interop.Signals.SIGUSR1);
                 LogLogsReopened(_logger, _workers.Count);
                 break;
-            case SIGUSR2 when _shutdown is null:
+            case SIGUSR2 when !StopRequested:
                 await StartSuccessorAsync();
                 break;
         }

@@ -23,6 +23,7 @@ internal sealed partial class Arbiter
     private StatusSnapshot TakeSnapshot()
     {
         long now = Now;
+        Fleet.FleetReadiness readiness = CurrentReadiness();
         var workers = _workers
             .OrderBy(w => w.Slot)
             .ThenBy(w => w.SpawnedAt)
@@ -48,8 +49,10 @@ internal sealed partial class Arbiter
             _current.Number,
             _wantedWorkers,
             _workers.Count,
-            _workers.Count(w => w.State == WorkerState.Ready),
-            _shutdown?.ToString().ToLowerInvariant(),
+            readiness.ReadyWorkers,
+            readiness.IsReady,
+            readiness.RequiredWorkers,
+            StoppingMode,
             ReloadDescription(),
             _listeners.Primary.Select(l => l.Address).ToList(),
             workers);

@@ -102,6 +102,7 @@ internal sealed partial class Arbiter
             }
             while (_events.Reader.TryRead(out next!));
 
+            DrainWhenDelayIsOver();
             KillOverdue();
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);

@@ -40,6 +40,9 @@ internal sealed class ForkHostOptions
     [CommandLine("graceful-timeout", "SECONDS", "Time in-flight requests get on a graceful stop, before workers are killed. Default 30.")]
     public double GracefulTimeout { get; set; } = 30;
 
+    [CommandLine("shutdown-delay", "SECONDS", "On SIGTERM, answer 503 on /readyz at once but keep serving normally this long before the drain, so load balancers take this supervisor out first (SIGINT/SIGQUIT skip it; a second SIGTERM ends it). Default 0.")]
+    public double ShutdownDelay { get; set; }
+
     [CommandLine("max-boot-failures", "N", "Halt (exit 3) after this many boot failures in a row, the app's own (kills from outside do not count). Default 5.")]
     public int MaxBootFailures { get; set; } = 5;
 
@@ -75,6 +78,12 @@ internal sealed class ForkHostOptions
 
     [CommandLine("metrics-bind", "HOST:PORT", "The supervisor's own HTTP listener, never a worker's: GET /livez, /readyz and /metrics, for probes, load balancers and scrapers. HOST:PORT or [IPv6]:PORT, not a --bind address. Default none.")]
     public string? MetricsBind { get; set; }
+
+    [CommandLine("ready-workers", "N", "GET /readyz answers 200 while at least N workers are ready (at most --workers). Default: every wanted worker.")]
+    public int? ReadyWorkers { get; set; }
+
+    [CommandLine("replicas", "N", "How many supervisors of this app share the MySQL server (pods, hosts): the pool-fit check counts replicas × workers × MaximumPoolSize, plus each supervisor's own session, against max_connections. Default 1.")]
+    public int Replicas { get; set; } = 1;
 
     [CommandLine("inherit", "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners.")]
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;

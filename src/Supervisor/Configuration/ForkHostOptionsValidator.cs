@@ -30,6 +30,10 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--workers must be between 1 and {MaxWorkers} (got {options.Workers}).");
         if (options.Backlog is < 1 or > 65535)
             failures.Add($"--backlog must be between 1 and 65535 (got {options.Backlog}).");
+        if (options.ReadyWorkers is int readyWorkers && (readyWorkers < 1 || readyWorkers > options.Workers))
+            failures.Add($"--ready-workers must be between 1 and --workers ({options.Workers}) (got {readyWorkers}); leave it out to require every wanted worker.");
+        if (options.Replicas is < 1 or > 100_000)
+            failures.Add($"--replicas must be between 1 and 100000 (got {options.Replicas}): the number of supervisors of this app that share the MySQL server.");
         if (options.MaxBootFailures < 1)
             failures.Add($"--max-boot-failures must be at least 1 (got {options.MaxBootFailures}).");
 
@@ -43,6 +47,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         CheckSeconds(failures, "--timeout", options.Timeout);
         CheckSeconds(failures, "--boot-timeout", options.BootTimeout);
         CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);
+        CheckSeconds(failures, "--shutdown-delay", options.ShutdownDelay, allowZero: true);
 
         if (options.LogFormat is not ("text" or "json"))
             failures.Add($"--log-format must be text or json (got '{options.LogFormat}').");

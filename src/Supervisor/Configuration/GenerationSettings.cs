@@ -4,7 +4,7 @@ namespace ForkHost.Supervisor.Configuration;
 
 /// <summary>
 /// Settings a generation of workers runs with, which a reload (SIGHUP) may change: the app, the number of workers,
-/// the timeouts, recycling, and the fork-safety and MySQL settings of the load step. Produced only by
+/// the timeouts, recycling, the stop sequence, readiness, and the fork-safety and MySQL settings of the load step. Produced only by
 /// <see cref="RunSettingsLoader"/>, after validation.
 /// </summary>
 internal sealed record GenerationSettings(
@@ -21,10 +21,19 @@ internal sealed record GenerationSettings(
     InheritMode Inherit,
     bool DisposeBeforeSpawn,
     ForkSafetyMode ForkSafety,
-    string? MySql)
+    string? MySql,
+    TimeSpan ShutdownDelay,
+    int? ReadyWorkers,
+    int Replicas)
 {
     /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));
+
+    /// <summary>
+    /// How many ready workers make the supervisor ready (/readyz): --ready-workers, or every wanted one; never more
+    /// than <paramref name="wantedWorkers"/>, which TTOU may lower below --ready-workers.
+    /// </summary>
+    public int RequiredReadyWorkers(int wantedWorkers) => Math.Min(ReadyWorkers ?? wantedWorkers, wantedWorkers);
 
     public long MaxWorkerMemoryBytes => (long)MaxWorkerMemoryMiB * 1024 * 1024;
 

@@ -80,7 +80,10 @@ internal static partial class RunSettingsLoader
         options.Inherit,
         options.DisposeBeforeSpawn,
         options.ForkSafety,
-        string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql);
+        string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql,
+        TimeSpan.FromSeconds(options.ShutdownDelay),
+        options.ReadyWorkers,
+        options.Replicas);
 
     private static string FriendlyType(string type) => type switch
     {

@@ -5,6 +5,8 @@ namespace ForkHost.Supervisor.Control;
 /// so that scripts need not parse units; <c>forkhost status</c> formats them for people.
 /// </summary>
 /// <param name="LiveWorkers">Worker processes that exist, whatever their state: what the kernel lists as children.</param>
+/// <param name="Ready">What GET /readyz on --metrics-bind answers (true: 200), with or without that listener.</param>
+/// <param name="RequiredReadyWorkers">--ready-workers, or the wanted count when it is not set (and never above it).</param>
 /// <param name="Stopping">null while serving; "graceful" or "quick" once the supervisor is stopping.</param>
 /// <param name="Reload">null without a reload under way; else "loading generation N" (its load step runs) or
 /// "booting generation N" (its workers start while the previous generation serves), with ", 1 more queued" when a
@@ -17,6 +19,8 @@ internal sealed record StatusSnapshot(
     int WantedWorkers,
     int LiveWorkers,
     int ReadyWorkers,
+    bool Ready,
+    int RequiredReadyWorkers,
     string? Stopping,
     string? Reload,
     IReadOnlyList<string> Addresses,

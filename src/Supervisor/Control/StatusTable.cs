@@ -18,6 +18,7 @@ internal static class StatusTable
             $"forkhost {status.Version}: supervisor pid {status.Pid}, up {Duration(status.UptimeMs)}, generation {status.Generation}{(status.Stopping is { } mode ? $", stopping ({mode})" : "")}{(status.Reload is { } reload ? $", reload: {reload}" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"workers: {status.WantedWorkers} wanted, {status.LiveWorkers} live, {status.ReadyWorkers} ready");
+        text.AppendLine($"ready: {Fleet.FleetReadiness.Summary(status.Ready, status.ReadyWorkers, status.WantedWorkers, status.RequiredReadyWorkers, status.Stopping)}");
         text.AppendLine($"listening: {string.Join(", ", status.Addresses)}");
         text.AppendLine($"control socket: {controlSocket}");
         text.AppendLine();

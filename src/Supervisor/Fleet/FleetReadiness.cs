@@ -1,3 +1,5 @@
+using ForkHost.Supervisor.Configuration;
+
 namespace ForkHost.Supervisor.Fleet;
 
 /// <summary>
@@ -15,14 +17,20 @@ namespace ForkHost.Supervisor.Fleet;
 internal sealed record FleetReadiness(int ReadyWorkers, int RequiredWorkers, int WantedWorkers, string? Stopping, bool IsCurrent)
 {
     /// <summary>Before the arbiter's first turn: generation 1 is loading, no worker exists.</summary>
-    public static FleetReadiness Starting(int requiredWorkers, int wantedWorkers, bool isCurrent) =>
-        new(0, requiredWorkers, wantedWorkers, null, isCurrent);
+    public static FleetReadiness Starting(GenerationSettings settings, bool isCurrent) =>
+        new(0, settings.RequiredReadyWorkers(settings.Workers), settings.Workers, null, isCurrent);
 
     public bool IsReady => Stopping is null && IsCurrent && ReadyWorkers >= RequiredWorkers;
 
-    /// <summary>The one-line reason, as /readyz's body and <c>forkhost status</c>'s "ready:" line show it.</summary>
-    public string Describe() =>
-        $"{(IsReady ? "yes" : "no")} ({ReadyWorkers} of {WantedWorkers} ready, --ready-workers {RequiredWorkers}" +
-        (Stopping is { } mode ? $", stopping ({mode})" : "") +
-        (IsCurrent ? "" : ", another supervisor serves (USR2)") + ")";
+    /// <summary>The one-line reason, as /readyz's body shows it after "ready: ".</summary>
+    public string Describe() => Summary(IsReady, ReadyWorkers, WantedWorkers, RequiredWorkers, Stopping, IsCurrent ? null : "another supervisor serves (USR2)");
+
+    /// <summary>
+    /// "yes (3 of 3 ready, --ready-workers 3)": one wording for /readyz and <c>forkhost status</c>'s "ready:" line,
+    /// which formats it from the status snapshot.
+    /// </summary>
+    public static string Summary(bool isReady, int readyWorkers, int wantedWorkers, int requiredWorkers, string? stopping, string? note = null) =>
+        $"{(isReady ? "yes" : "no")} ({readyWorkers} of {wantedWorkers} ready, --ready-workers {requiredWorkers}" +
+        (stopping is { } mode ? $", stopping ({mode})" : "") +
+        (note is null ? "" : $", {note}") + ")";
 }

@@ -9,14 +9,20 @@ namespace ForkHost.Supervisor.ForkSafety;
 /// Checks the pool settings in the app's connection string against the server, once, before any worker exists —
 /// the seed's pool_recycle lesson. An idle pooled session must be retired before the server's wait_timeout closes
 /// it; MySqlConnector retires idle sessions from a reaper that runs every max(1, min(60, idle / 2)) seconds, so the
-/// idle timeout plus that interval must stay below wait_timeout. And every worker has its own pool, so workers ×
-/// MaximumPoolSize must fit in max_connections.
+/// idle timeout plus that interval must stay below wait_timeout. And every worker has its own pool, and every replica
+/// (--replicas: the pods or hosts running this app against the same server) has its workers, so replicas × workers ×
+/// MaximumPoolSize, plus each supervisor's own session (this check's, on every start and reload), must fit in
+/// max_connections. Past that limit the answer is a multiplexing proxy (ProxySQL), not a smaller pool per worker.
 /// </summary>
 internal static partial class PoolFitCheck
 {
-    public sealed record Result(int WaitTimeout, int MaxConnections, IReadOnlyList<string> Warnings);
+    /// <summary>Sessions a supervisor opens itself: the check's probe, pooling off, on every start and reload.</summary>
+    internal const int SupervisorSessions = 1;
 
-    public static async Task<Result?> RunAsync(string connectionString, int workers, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="BudgetExceeded">The connection-budget warning, if the pools can exceed max_connections: what --fork-safety strict refuses.</param>
+    public sealed record Result(int WaitTimeout, int MaxConnections, IReadOnlyList<string> Warnings, string? BudgetExceeded);
+
+    public static async Task<Result?> RunAsync(string connectionString, int workers, int replicas, ILogger logger, CancellationToken cancellationToken)
     {
         var settings = new MySqlConnectionStringBuilder(connectionString);
         // Pooling off: the check's own session must not outlive it, or workers would inherit it.
@@ -38,15 +44,16 @@ internal static partial class PoolFitCheck
             return null;
         }
 
-        var warnings = Evaluate(settings, workers, waitTimeout, maxConnections);
+        var warnings = Evaluate(settings, workers, replicas, waitTimeout, maxConnections);
         foreach (string warning in warnings)
             LogWarning(logger, warning);
         if (warnings.Count == 0)
-            LogFits(logger, settings.ConnectionIdleTimeout, ReaperInterval(settings.ConnectionIdleTimeout), waitTimeout, workers, settings.MaximumPoolSize, maxConnections);
-        return new Result(waitTimeout, maxConnections, warnings);
+            LogFits(logger, settings.ConnectionIdleTimeout, ReaperInterval(settings.ConnectionIdleTimeout), waitTimeout,
+                Budget(settings, workers, replicas), maxConnections);
+        return new Result(waitTimeout, maxConnections, warnings, ConnectionBudget(settings, workers, replicas, maxConnections));
     }
 
-    internal static List<string> Evaluate(MySqlConnectionStringBuilder settings, int workers, int waitTimeout, int maxConnections)
+    internal static List<string> Evaluate(MySqlConnectionStringBuilder settings, int workers, int replicas, int waitTimeout, int maxConnections)
     {
         var warnings = new List<string>();
         uint idle = settings.ConnectionIdleTimeout;
@@ -63,10 +70,31 @@ internal static partial class PoolFitCheck
             warnings.Add($"ConnectionIdleTimeout={idle} s plus the pool reaper's {ReaperInterval(idle)} s interval reaches the server's wait_timeout ({waitTimeout} s): idle sessions can be closed by the server first, and {consequence}. Use ConnectionIdleTimeout={SuggestIdleTimeout(waitTimeout)} or less.");
         }
 
-        long worstCase = (long)workers * settings.MaximumPoolSize;
-        if (worstCase > maxConnections)
-            warnings.Add($"{workers} workers × MaximumPoolSize={settings.MaximumPoolSize} = {worstCase} connections can exceed the server's max_connections ({maxConnections}). Lower MaximumPoolSize to {Math.Max(1, maxConnections / Math.Max(1, workers))} or raise max_connections.");
+        if (ConnectionBudget(settings, workers, replicas, maxConnections) is { } budget)
+            warnings.Add(budget);
         return warnings;
+    }
+
+    /// <summary>The warning when every pool of every replica, full, plus the supervisors' own sessions, can exceed max_connections; else null.</summary>
+    internal static string? ConnectionBudget(MySqlConnectionStringBuilder settings, int workers, int replicas, int maxConnections)
+    {
+        long worstCase = WorstCase(settings, workers, replicas);
+        if (worstCase <= maxConnections)
+            return null;
+        long pools = (long)replicas * workers;
+        long fitting = Math.Max(1, (maxConnections - (long)replicas * SupervisorSessions) / Math.Max(1, pools));
+        return $"{Budget(settings, workers, replicas)} = {worstCase} connections can exceed the server's max_connections ({maxConnections}). "
+            + $"Lower MaximumPoolSize to {fitting}, raise max_connections, or put ProxySQL between the app and the server: it multiplexes many client connections over a few server sessions.";
+    }
+
+    private static long WorstCase(MySqlConnectionStringBuilder settings, int workers, int replicas) =>
+        (long)replicas * ((long)workers * settings.MaximumPoolSize + SupervisorSessions);
+
+    /// <summary>"3 replicas × 4 workers × MaximumPoolSize=10 + 3 supervisor sessions"; the replicas only when there are several.</summary>
+    private static string Budget(MySqlConnectionStringBuilder settings, int workers, int replicas)
+    {
+        int supervisorSessions = replicas * SupervisorSessions;
+        return $"{(replicas > 1 ? $"{replicas} replicas × " : "")}{workers} workers × MaximumPoolSize={settings.MaximumPoolSize} + {supervisorSessions} supervisor session{(supervisorSessions == 1 ? "" : "s")}";
     }
 
     /// <summary>MySqlConnector's reaper period for an idle timeout (ConnectionPool.StartReaperTask).</summary>
@@ -87,8 +115,8 @@ internal static partial class PoolFitCheck
     private static partial void LogWarning(ILogger logger, string warning);
 
     [LoggerMessage(EventId = Logging.EventIds.PoolFitChecked, Level = LogLevel.Information,
-        Message = "Pool settings fit the MySQL server: idle timeout {IdleTimeout} s + reaper {ReaperInterval} s < wait_timeout {WaitTimeout} s; {Workers} workers × {MaxPoolSize} ≤ max_connections {MaxConnections}")]
-    private static partial void LogFits(ILogger logger, uint idleTimeout, uint reaperInterval, int waitTimeout, int workers, uint maxPoolSize, int maxConnections);
+        Message = "Pool settings fit the MySQL server: idle timeout {IdleTimeout} s + reaper {ReaperInterval} s < wait_timeout {WaitTimeout} s; {Budget} ≤ max_connections {MaxConnections}")]
+    private static partial void LogFits(ILogger logger, uint idleTimeout, uint reaperInterval, int waitTimeout, string budget, int maxConnections);
 
     [LoggerMessage(EventId = Logging.EventIds.PoolFitUnreachable, Level = LogLevel.Warning,
         Message = "Cannot check pool settings against the MySQL server ({ConnectionString}): {Error}")]

@@ -74,14 +74,24 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         var served = new ServedApp(app, type, settings.App.AssemblyPath, configuration, flattened, new Dictionary<string, string>(context.Properties));
 
         MySqlServerAddresses mySql = MySqlServerAddresses.Resolve(settings.MySql);
-        if (settings.MySql is not null)
-            await PoolFitCheck.RunAsync(settings.MySql, settings.Workers, _logger, cancellationToken);
+        if (settings.MySql is not null
+            && await PoolFitCheck.RunAsync(settings.MySql, settings.Workers, settings.Replicas, _logger, cancellationToken) is { BudgetExceeded: { } budget }
+            && settings.ForkSafety == ForkSafetyMode.Strict)
+        {
+            // As the audit's strict refusal: at start exit 5, on reload the running generation keeps serving.
+            string refusal = $"--fork-safety strict: refusing to spawn: {budget}";
+            LogPoolFitRefused(_logger, refusal);
+            return GenerationLoadResult.Refused(refusal, ExitCodes.ForkSafetyRefused);
+        }
         MySqlSessionFacts facts = settings.Inherit == InheritMode.Fork && settings.MySql is not null
             ? await MySqlSessionFacts.ProbeAsync(settings.MySql, _logger)
             : MySqlSessionFacts.Unknown;
         var preparation = new SpawnPreparation(settings, served, mySql, facts.Describe, fleetEndPoint, loggerFactory.CreateLogger<SpawnPreparation>());
         return GenerationLoadResult.Success(new Generation(number, settings, served, preparation));
     }
+
+    [LoggerMessage(EventId = EventIds.PoolFitRefused, Level = LogLevel.Critical, Message = "{Refusal}")]
+    private static partial void LogPoolFitRefused(ILogger logger, string refusal);
 
     [LoggerMessage(EventId = EventIds.AppLoaded, Level = LogLevel.Information, Message = "Loaded {App} in {Milliseconds:0} ms")]
     private static partial void LogAppLoaded(ILogger logger, string app, double milliseconds);

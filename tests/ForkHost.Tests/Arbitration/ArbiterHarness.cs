@@ -28,7 +28,7 @@ internal sealed class ArbiterHarness : IAsyncDisposable
     {
         Settings = settings ?? DefaultSettings;
         Loader = new FakeGenerationLoader(number => GenerationOf(number, Settings));
-        Health = new SupervisorHealth(Time, FleetReadiness.Starting(Settings.Workers, Settings.Workers, isCurrent: true));
+        Health = new SupervisorHealth(Time, FleetReadiness.Starting(Settings, isCurrent: true));
         var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
@@ -39,7 +39,8 @@ internal sealed class ArbiterHarness : IAsyncDisposable
         new AppSpecification("/nonexistent/App.dll", null), Workers: 2,
         Timeout: TimeSpan.FromSeconds(30), BootTimeout: TimeSpan.FromSeconds(60), GracefulTimeout: TimeSpan.FromSeconds(30),
         MaxBootFailures: 5, MaxRequests: 0, MaxRequestsJitter: 0, MaxWorkerMemoryMiB: 0, AccessLog: false,
-        InheritMode.Listeners, DisposeBeforeSpawn: false, ForkSafetyMode.Off, MySql: null);
+        InheritMode.Listeners, DisposeBeforeSpawn: false, ForkSafetyMode.Off, MySql: null,
+        ShutdownDelay: TimeSpan.Zero, ReadyWorkers: null, Replicas: 1);
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     public FakeWorkerLauncher Launcher { get; } = new();
