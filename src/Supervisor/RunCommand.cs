@@ -5,6 +5,7 @@ using ForkHost.Supervisor.Control;
 using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Metrics;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Upgrades;
 using ForkHost.Supervisor.Workers;
@@ -71,9 +72,10 @@ internal static partial class RunCommand
             // it takes over, on the socket its predecessor passed.
             var health = new SupervisorHealth(TimeProvider.System,
                 FleetReadiness.Starting(settings.Generation, isCurrent: predecessor is null));
+            var metrics = new MetricsPublication();
             try
             {
-                fleet = BindFleetEndpoint(process, health, loggerFactory);
+                fleet = BindFleetEndpoint(process, health, metrics, loggerFactory);
             }
             catch (UsageException e)
             {
@@ -115,6 +117,7 @@ internal static partial class RunCommand
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, fleet?.Listener, notifier.SocketPath),
                 predecessor,
                 health,
+                metrics,
                 loggerFactory.CreateLogger<Arbiter>());
             using var signals = SignalForwarding.To(arbiter);
             control.Start(arbiter.GetStatusAsync);
@@ -142,12 +145,12 @@ internal static partial class RunCommand
         ListenerBinder.BindAll(process.Binds, process.Backlog, process.UnixSocketMode, reusePort: process.Balance == BalanceMode.ReusePort);
 
     /// <summary>The --metrics-bind endpoint, on the socket a USR2 predecessor passed or on one bound now; null without the option.</summary>
-    private static FleetEndpoint? BindFleetEndpoint(ProcessSettings process, SupervisorHealth health, ILoggerFactory loggerFactory)
+    private static FleetEndpoint? BindFleetEndpoint(ProcessSettings process, SupervisorHealth health, MetricsPublication metrics, ILoggerFactory loggerFactory)
     {
         Listener? listener = SupervisorUpgrade.TakeFleetListener(process.MetricsBind);
         if (listener is null && process.MetricsBind is { } metricsBind)
             listener = FleetListener.Bind(metricsBind);
-        return listener is null ? null : new FleetEndpoint(listener, health, new HealthExposition(health), loggerFactory);
+        return listener is null ? null : new FleetEndpoint(listener, health, new PrometheusExposition(metrics, new HealthExposition(health)), loggerFactory);
     }
 
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ForkHost.Channel;
 using ForkHost.Logging;
+using ForkHost.Worker.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Serilog;
@@ -78,8 +79,11 @@ internal static partial class Program
         var logger = new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker");
         var gracefulTimeout = TimeSpan.FromMilliseconds(hello.Configuration.GracefulTimeoutMilliseconds);
 
-        var host = new WorkerHost(instructions, serilog);
-        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, gracefulTimeout, logger);
+        using HttpServerMetrics? metrics = hello.Configuration.ReportMetrics
+            ? new HttpServerMetrics(new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker.Metrics"))
+            : null;
+        var host = new WorkerHost(instructions, serilog, metrics);
+        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
         ForkHost.IForkHostApp app;
@@ -117,6 +121,14 @@ internal static partial class Program
 
         StopRequest stop = await link.StopRequested;
         await host.StopAsync(web, app, context, stop);
+        try
+        {
+            link.SendMetricsIfChanged();
+        }
+        catch (ChannelClosedException)
+        {
+            // The supervisor is gone; nobody is left to count these requests.
+        }
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
     }

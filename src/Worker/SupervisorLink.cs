@@ -4,6 +4,7 @@ using ForkHost.Descriptors;
 using ForkHost.Logging;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
+using ForkHost.Worker.Metrics;
 using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker;
@@ -20,6 +21,8 @@ internal sealed partial class SupervisorLink : IDisposable
     private readonly DispatchedConnections _dispatched;
     private readonly DescriptorBudget _descriptors;
     private readonly WorkerHealth _health;
+    private readonly MetricsReporter? _metrics;
+    private readonly Lock _metricsLock = new();
     private readonly LogThrottle _lostConnectionLog = new(TimeSpan.FromSeconds(5));
     private readonly TimeSpan _gracefulTimeout;
     private readonly ILogger _logger;
@@ -33,13 +36,14 @@ internal sealed partial class SupervisorLink : IDisposable
     private static readonly TimeSpan HeadroomPollInterval = TimeSpan.FromMilliseconds(20);
 
     public SupervisorLink(ControlChannel channel, WorkerCounters counters, DispatchedConnections dispatched, DescriptorBudget descriptors,
-        WorkerHealth health, TimeSpan gracefulTimeout, ILogger logger)
+        WorkerHealth health, HttpServerMetrics? metrics, TimeSpan gracefulTimeout, ILogger logger)
     {
         _channel = channel;
         _counters = counters;
         _dispatched = dispatched;
         _descriptors = descriptors;
         _health = health;
+        _metrics = metrics is null ? null : new MetricsReporter(metrics);
         _gracefulTimeout = gracefulTimeout;
         _logger = logger;
         _counters.LimitReached += () => _ = Task.Run(SendHeartbeat);
@@ -144,7 +148,10 @@ internal sealed partial class SupervisorLink : IDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_disposed.Token))
+            {
                 SendHeartbeat();
+                SendMetricsIfChanged();
+            }
         }
         catch (OperationCanceledException)
         {
@@ -209,6 +216,28 @@ internal sealed partial class SupervisorLink : IDisposable
         }
         catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>
+    /// Reports what changed since the last report. Called with the heartbeats, and once more by the worker after
+    /// Kestrel has stopped: every request has been measured by then, so none is missing from the supervisor's totals.
+    /// </summary>
+    public void SendMetricsIfChanged()
+    {
+        if (_metrics is null)
+            return;
+        // One report at a time, sent in the order taken: a later cumulative value must never arrive before an earlier one.
+        lock (_metricsLock)
+        {
+            try
+            {
+                foreach (MetricsMessage message in _metrics.TakeChanges())
+                    _channel.Send(message);
+            }
+            catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
+            {
+            }
         }
     }
 

@@ -5,6 +5,7 @@ using ForkHost.Descriptors;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Draining;
+using ForkHost.Worker.Metrics;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,9 @@ internal sealed partial class WorkerHost
     private readonly WorkerHealth _health;
     private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
-    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog)
+    /// <param name="metrics">ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.
+    /// Made before the web host, so the framework's instruments find their listener as they are created.</param>
+    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog, HttpServerMetrics? metrics)
     {
         _instructions = instructions;
         _serilog = serilog;
@@ -39,6 +42,7 @@ internal sealed partial class WorkerHost
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
         _descriptors = new DescriptorBudget(DescriptorTable.Count, () => _drain.OpenConnections, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
+        Metrics = metrics;
     }
 
     public WorkerCounters Counters => _counters;
@@ -47,6 +51,9 @@ internal sealed partial class WorkerHost
     public DescriptorBudget Descriptors => _descriptors;
 
     public WorkerHealth Health => _health;
+
+    /// <summary>ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.</summary>
+    public HttpServerMetrics? Metrics { get; }
 
     /// <summary>Where the channel delivers the connections the supervisor accepted (--balance dispatch).</summary>
     public DispatchedConnections Dispatched => _dispatched;

@@ -14,4 +14,6 @@ namespace ForkHost.Channel;
 [JsonSerializable(typeof(StopMessage))]
 [JsonSerializable(typeof(BootFailedMessage))]
 [JsonSerializable(typeof(ConnectionMessage))]
+[JsonSerializable(typeof(MetricsMessage))]
+[JsonSerializable(typeof(RequestDurationReport))]
 internal sealed partial class ChannelJsonContext : JsonSerializerContext;

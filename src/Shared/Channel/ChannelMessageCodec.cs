@@ -54,6 +54,7 @@ internal static class ChannelMessageCodec
         ChannelMessageType.Stop => ChannelJsonContext.Default.StopMessage,
         ChannelMessageType.BootFailed => ChannelJsonContext.Default.BootFailedMessage,
         ChannelMessageType.Connection => ChannelJsonContext.Default.ConnectionMessage,
+        ChannelMessageType.Metrics => ChannelJsonContext.Default.MetricsMessage,
         _ => throw new ChannelProtocolException($"Unknown message type {(byte)type}."),
     };
 }

@@ -16,4 +16,6 @@ internal enum ChannelMessageType : byte
     BootFailed = 6,
     /// <summary>Supervisor → worker, with --balance dispatch: one connection the supervisor accepted, to serve.</summary>
     Connection = 7,
+    /// <summary>Worker → supervisor, at the heartbeat interval when something changed and once after its drain: HTTP metrics.</summary>
+    Metrics = 8,
 }

@@ -13,6 +13,8 @@ namespace ForkHost.Channel;
 /// worker heartbeats at once, so the supervisor can recycle it without waiting for the next beat.</param>
 /// <param name="RunAsUserId">--user: the uid the worker switches to before loading the app (with <paramref name="RunAsGroupId"/>).</param>
 /// <param name="AccessLog">Log every request (method, path without query string, status, duration).</param>
+/// <param name="ReportMetrics">--metrics-bind is set: record ASP.NET Core's HTTP metrics and send them in
+/// <see cref="MetricsMessage"/>s. Off, the framework's instruments have no listener and record nothing.</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -25,4 +27,5 @@ internal sealed record WorkerConfiguration(
     long RecycleAfterRequests = 0,
     bool AccessLog = false,
     uint? RunAsUserId = null,
-    uint? RunAsGroupId = null);
+    uint? RunAsGroupId = null,
+    bool ReportMetrics = false);

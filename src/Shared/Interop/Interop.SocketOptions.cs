@@ -20,5 +20,13 @@ internal static partial class Interop
 
         /// <summary>Read-only: non-zero when the socket is listening (listen(2) was called on it).</summary>
         internal const int SO_ACCEPTCONN = 30;
+
+        internal const int IPPROTO_TCP = 6;
+
+        /// <summary>At level <see cref="IPPROTO_TCP"/>: the socket's <see cref="TcpInfo"/>.</summary>
+        internal const int TCP_INFO = 11;
+
+        /// <summary><see cref="TcpInfo.State"/> of a listening socket.</summary>
+        internal const byte TCP_LISTEN = 10;
     }
 }

@@ -11,6 +11,7 @@ namespace ForkHost.Logging;
 /// <item><term>1300–1399</term><description>supervisor: --balance dispatch</description></item>
 /// <item><term>1400–1499</term><description>supervisor: configuration and secrets</description></item>
 /// <item><term>1500–1599</term><description>supervisor: the fleet endpoint (--metrics-bind: /livez, /readyz, /metrics), --shutdown-delay</description></item>
+/// <item><term>1600–1699</term><description>metrics: the workers' HTTP metrics, their reports and the supervisor's sums (either process)</description></item>
 /// <item><term>2000–2099</term><description>worker: boot, serving, stopping, its channel, access log</description></item>
 /// <item><term>3000–3099</term><description>fork safety: the audit, inherited sessions, the pool-fit check</description></item>
 /// <item><term>4000–4099</term><description>either process: logging itself</description></item>
@@ -81,6 +82,10 @@ internal static class EventIds
     public const int FleetEndpointHandedOver = 1501;
     public const int FleetEndpointFailed = 1502;
     public const int ShutdownDelayed = 1503;
+
+    // 1600–1699 metrics (either process): the workers' reports and the supervisor's sums.
+    public const int MetricsSeriesOverflow = 1600;
+    public const int MetricsReportRejected = 1601;
 
     // 2000–2099 worker.
     public const int WorkerServing = 2000;

@@ -10,6 +10,11 @@ internal sealed partial class Arbiter
 
     private void OnMessage(WorkerHandle worker, ReceivedMessage received)
     {
+        if (received.Message is MetricsMessage metrics)
+        {
+            OnMetricsReport(worker, metrics);
+            return;
+        }
         if (!_workers.Contains(worker))
         {
             FileDescriptors.CloseAll(received.Descriptors);
@@ -42,6 +47,7 @@ internal sealed partial class Arbiter
 
     private void OnChannelEnded(WorkerHandle worker, Exception reason)
     {
+        _workerMetrics.ChannelEnded(worker);
         if (!_workers.Contains(worker))
             return;
         if (reason is ChannelProtocolException protocol)
@@ -66,17 +72,17 @@ internal sealed partial class Arbiter
             return;
         HeartbeatMessage heartbeat = worker.LastHeartbeat!;
         long memoryLimit = Settings.MaxWorkerMemoryBytes;
-        string? reason = heartbeat.Unhealthy is { } unhealthy
-            ? $"unhealthy: {unhealthy}"
+        (WorkerStopReason StopReason, string Reason)? recycling = heartbeat.Unhealthy is { } unhealthy
+            ? (WorkerStopReason.Unhealthy, $"unhealthy: {unhealthy}")
             : heartbeat.RequestsServed >= worker.RequestLimit
-                ? $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})"
+                ? (WorkerStopReason.RecycledRequests, $"{heartbeat.RequestsServed} requests served (--max-requests limit {worker.RequestLimit})")
                 : memoryLimit > 0 && heartbeat.ResidentBytes > memoryLimit
-                    ? $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Settings.MaxWorkerMemoryMiB} MiB"
+                    ? (WorkerStopReason.RecycledMemory, $"RSS {heartbeat.ResidentBytes / (1024 * 1024)} MiB above --max-worker-memory {Settings.MaxWorkerMemoryMiB} MiB")
                     : null;
-        if (reason is null || _workers.Any(w => w.StopReason is WorkerStopReason.Recycled or WorkerStopReason.Unhealthy && w.State == WorkerState.Stopping))
+        if (recycling is not { } due || _workers.Any(w => w.StopReason is WorkerStopReason.RecycledRequests or WorkerStopReason.RecycledMemory or WorkerStopReason.Unhealthy && w.State == WorkerState.Stopping))
             return;
-        LogRecycling(_logger, worker.Slot, worker.Pid, reason);
-        StopWorker(worker, heartbeat.Unhealthy is null ? WorkerStopReason.Recycled : WorkerStopReason.Unhealthy, graceful: true, Settings.GracefulTimeout);
+        LogRecycling(_logger, worker.Slot, worker.Pid, due.Reason);
+        StopWorker(worker, due.StopReason, graceful: true, Settings.GracefulTimeout);
     }
 
     /// <summary>Kills workers that never became ready, stopped heartbeating, or outlived their stop deadline.</summary>

@@ -68,6 +68,7 @@ internal sealed partial class Arbiter
         if (result.Loaded is not { } next)
         {
             LogReloadRefused(_logger, result.Refusal!);
+            CountReload(ReloadRefused);
             _notifier.Ready(StatusText());
             RunPendingReload();
             return;
@@ -91,6 +92,7 @@ internal sealed partial class Arbiter
         foreach (WorkerHandle old in previous)
             StopWorker(old, WorkerStopReason.Replaced, graceful: true, reload.Previous.Settings.GracefulTimeout);
         _reloading = null;
+        CountReload(ReloadCompleted);
         LogReloaded(_logger, _current.Number, ready, Now - reload.StartedAt, previous.Count);
         _notifier.Ready(StatusText());
         RunPendingReload();
@@ -101,6 +103,7 @@ internal sealed partial class Arbiter
     {
         ReloadState reload = _reloading!;
         LogReloadAbandoned(_logger, _current.Number, reason);
+        CountReload(ReloadAbandoned);
         foreach (WorkerHandle worker in _workers.Where(w => w.Generation == _current.Number && w.State != WorkerState.Stopping).ToList())
             StopWorker(worker, WorkerStopReason.ReloadAbandoned, graceful: false, QuickStopGrace);
         _current = reload.Previous;

@@ -87,7 +87,8 @@ internal sealed partial class Arbiter
             requestLimit == long.MaxValue ? 0 : requestLimit,
             Settings.AccessLog,
             _process.WorkerIdentity?.UserId,
-            _process.WorkerIdentity?.GroupId);
+            _process.WorkerIdentity?.GroupId,
+            ReportMetrics: _process.MetricsBind is not null);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners
@@ -109,6 +110,7 @@ internal sealed partial class Arbiter
         // A SIGKILLed worker, or one running as another --user, cannot remove its own diagnostics socket.
         DiagnosticsSocketCleanup.RemoveLeftovers(worker.Pid);
         WorkerExit exit = WorkerExit.Of(worker);
+        CountExit(worker, exit);
         SlotBackoff backoff = BackoffOf(worker.Slot);
 
         switch (exit.Kind)

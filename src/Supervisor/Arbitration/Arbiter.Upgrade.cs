@@ -30,6 +30,7 @@ internal sealed partial class Arbiter
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
         {
             LogUpgradeFailed(_logger, $"cannot start the new supervisor: {e.Message}");
+            CountUpgrade(UpgradeFailed);
         }
     }
 
@@ -38,6 +39,7 @@ internal sealed partial class Arbiter
         if (successor != _successor || HandedOver)
             return;
         LogUpgradeFailed(_logger, $"the new supervisor (pid {successor.Id}) exited with code {successor.ExitCode} before taking over; this one keeps serving");
+        CountUpgrade(UpgradeFailed);
         _successor = null;
         RunPendingReload();
     }
@@ -48,6 +50,7 @@ internal sealed partial class Arbiter
         if (_successor is not { HasExited: false } successor)
             return false;
         HandedOver = true;
+        CountUpgrade(UpgradeHandedOver);
         _reloadPending = false;
         LogHandingOver(_logger, successor.Id);
         return true;

@@ -5,6 +5,7 @@ using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Metrics;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ internal sealed partial class Arbiter
     private readonly SystemdNotifier _notifier;
     private readonly TimeProvider _time;
     private readonly SupervisorHealth _health;
+    private readonly MetricsPublication _metricsPublication;
     private readonly Action _reopenLogs;
     private readonly Func<Task<Process>> _startSuccessor;
     private readonly int? _predecessor;
@@ -50,9 +52,10 @@ internal sealed partial class Arbiter
     /// <param name="startSuccessor">Starts a new supervisor that inherits the listeners, for SIGUSR2.</param>
     /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
     /// <param name="health">Where the loop publishes its turns and readiness, for the fleet endpoint (--metrics-bind).</param>
+    /// <param name="metrics">Where the loop publishes what /metrics shows.</param>
     public Arbiter(ProcessSettings process, Generation initial, SlotListeners listeners, ConnectionDispatcher? dispatcher,
         IWorkerLauncher launcher, IGenerationLoader loader, SystemdNotifier notifier, TimeProvider time,
-        Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, SupervisorHealth health, ILogger logger)
+        Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, SupervisorHealth health, MetricsPublication metrics, ILogger logger)
     {
         _process = process;
         _current = initial;
@@ -66,6 +69,7 @@ internal sealed partial class Arbiter
         _startSuccessor = startSuccessor;
         _predecessor = predecessor;
         _health = health;
+        _metricsPublication = metrics;
         _logger = logger;
         _wantedWorkers = initial.Settings.Workers;
         _origin = time.GetTimestamp();
@@ -87,6 +91,7 @@ internal sealed partial class Arbiter
     {
         await using ITimer ticker = _time.CreateTimer(_ => _events.Writer.TryWrite(new ArbiterEvent.Tick()), null, TickInterval, TickInterval);
 
+        PublishMetrics();
         await ConvergeAsync();
         while (true)
         {
@@ -101,6 +106,7 @@ internal sealed partial class Arbiter
             KillOverdue();
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
+            PublishMetrics();
             if (_shutdown is null)
                 await ConvergeAsync();
             PublishHealth();

@@ -37,6 +37,22 @@ internal sealed class SlotListeners : IDisposable
         return [.. _primary.Where(l => l.TcpEndPoint is null), .. extra];
     }
 
+    /// <summary>
+    /// Every socket held, each with the slot it belongs to in reuseport mode (the primary ones are slot 1's), or null
+    /// where one socket serves every slot.
+    /// </summary>
+    public IEnumerable<(int? Slot, Listener Listener)> All()
+    {
+        bool perSlot = Mode == BalanceMode.ReusePort;
+        foreach (Listener listener in _primary)
+            yield return (perSlot && listener.TcpEndPoint is not null ? 1 : null, listener);
+        foreach ((int slot, List<Listener> extra) in _extraBySlot.OrderBy(pair => pair.Key))
+        {
+            foreach (Listener listener in extra)
+                yield return (slot, listener);
+        }
+    }
+
     /// <summary>Closes the sockets of a slot above the wanted count, once its worker has gone.</summary>
     public void Retire(int slot)
     {

@@ -13,8 +13,10 @@ internal enum WorkerStopReason
     ReloadAbandoned,
     /// <summary>Its slot is above the wanted count (SIGTTOU, or a reload with fewer workers).</summary>
     Retired,
-    /// <summary>--max-requests or --max-worker-memory: replaced gracefully.</summary>
-    Recycled,
+    /// <summary>--max-requests: replaced gracefully.</summary>
+    RecycledRequests,
+    /// <summary>--max-worker-memory: replaced gracefully.</summary>
+    RecycledMemory,
     /// <summary>It reported that it can no longer serve; replaced gracefully.</summary>
     Unhealthy,
     /// <summary>No heartbeat for --timeout: SIGTERM, then SIGKILL.</summary>

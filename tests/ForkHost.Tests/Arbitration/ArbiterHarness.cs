@@ -7,6 +7,7 @@ using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.ForkSafety;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Metrics;
 using ForkHost.Supervisor.Systemd;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Time.Testing;
@@ -31,7 +32,7 @@ internal sealed class ArbiterHarness : IAsyncDisposable
         var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
-            predecessor: null, Health, Logger);
+            predecessor: null, Health, Metrics, Logger);
     }
 
     public static GenerationSettings DefaultSettings { get; } = new(
@@ -46,6 +47,9 @@ internal sealed class ArbiterHarness : IAsyncDisposable
 
     /// <summary>What the loop publishes for the fleet endpoint (/livez, /readyz), as the endpoint reads it.</summary>
     public SupervisorHealth Health { get; }
+
+    /// <summary>What the loop publishes for /metrics.</summary>
+    public MetricsPublication Metrics { get; } = new();
     public FakeGenerationLoader Loader { get; }
     public RecordingLogger Logger { get; } = new();
     public Arbiter Arbiter { get; }

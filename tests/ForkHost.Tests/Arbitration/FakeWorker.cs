@@ -73,6 +73,25 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
         events.MessageReceived(new ReceivedMessage(
             new HeartbeatMessage(requestsServed, 0, residentBytes, 10 << 20, OpenDescriptors: 40, DescriptorLimit: 1024, ConnectionHeadroom: 100, ConnectionsReceived: 0, unhealthy), []));
 
+    public void ReportMetrics(MetricsMessage metrics) => events.MessageReceived(new ReceivedMessage(metrics, []));
+
+    /// <summary>
+    /// Exits with its final metrics report still unread: the exit callback fires before the channel's reader has
+    /// read the report, as it may for a real worker, whose exit and channel are watched by different threads.
+    /// </summary>
+    public void ExitBeforeFinalReportIsRead(MetricsMessage finalReport)
+    {
+        lock (_lock)
+        {
+            if (_exitCode is not null)
+                return;
+            _exitCode = 0;
+        }
+        events.Exited();
+        events.MessageReceived(new ReceivedMessage(finalReport, []));
+        events.ChannelEnded(new ChannelClosedException());
+    }
+
     /// <summary>The app threw in ConfigureServices: the worker says so, then exits 1, as the real one does.</summary>
     public void FailBoot(string reason)
     {

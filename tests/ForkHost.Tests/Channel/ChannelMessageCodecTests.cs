@@ -18,6 +18,9 @@ public sealed class ChannelMessageCodecTests
             new HeartbeatMessage(10, 2, 50_000_000, 8_000_000, 204, 256, 20, 7, "accepting on 127.0.0.1:8000 ended"),
             new StopMessage(true, 30_000),
             new BootFailedMessage("boom"),
+            new MetricsMessage(2, 3, new HistogramReport([0, 1, 2], 7.5),
+                [new RequestDurationReport("GET", "/items/{id}", 200, new HistogramReport([4, 0, 1], 0.25)), new RequestDurationReport("GET", null, 404, new HistogramReport([1, 0, 0], 0.001))],
+                RequestDurationOverflow: null),
         ];
 
         foreach (ChannelMessage message in messages)
