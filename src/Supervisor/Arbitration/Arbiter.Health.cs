@@ -117,6 +117,8 @@ internal sealed partial class Arbiter
     /// <summary>When every slot has a ready worker of the current generation: the start is done, or a reload is.</summary>
     private void OnWorkerReady()
     {
+        // Before the all-ready line is logged: whoever reads that line and probes /readyz must find it true.
+        PublishHealth();
         // Also during --shutdown-delay: systemd heard STOPPING=1, and a successor must not take over a stopping service.
         if (StopRequested)
             return;

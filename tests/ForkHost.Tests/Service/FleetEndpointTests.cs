@@ -38,6 +38,9 @@ public sealed class FleetEndpointTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await ProbeAsync(fleet, "/livez")).Status);
 
         await forkhost.WaitForAllReadyAsync();
+        // Readiness is published at the end of the loop's turn, a moment after the all-ready line is logged.
+        await Eventually.HoldsAsync(() => ProbeAsync(fleet, "/readyz").Result.Status == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(2), "/readyz says 200 once all workers are ready", forkhost.Diagnostics);
         (HttpStatusCode ready, string readyBody) = await ProbeAsync(fleet, "/readyz");
         Assert.Equal(HttpStatusCode.OK, ready);
         Assert.Equal("ready: yes (2 of 2 ready, --ready-workers 2)\n", readyBody);
