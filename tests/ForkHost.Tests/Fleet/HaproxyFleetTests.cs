@@ -5,7 +5,6 @@ using System.Net.Sockets;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 using ForkHost.Tests.MySql;
-using MySqlConnector;
 using Xunit.Abstractions;
 
 namespace ForkHost.Tests.Fleet;
@@ -74,7 +73,7 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         await Task.Delay(500);
         await load.StopAsync();
 
-        HashSet<string> stored = await StoredCommentsAsync(marker);
+        HashSet<string> stored = await mySql.StoredCommentsAsync(marker);
         var lost = load.Acknowledged.Where(content => !stored.Contains(content)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} acknowledged POSTs are not in the database");
         return (load.Failures.Count, load.Answered, string.Join("; ", load.Failures.Distinct().Take(5)));
@@ -137,18 +136,6 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         }, TimeSpan.FromSeconds(15), "HAProxy serves");
     }
 
-    private async Task<HashSet<string>> StoredCommentsAsync(string marker)
-    {
-        await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(mySql.ConnectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT content FROM comments WHERE content LIKE @marker", connection);
-        command.Parameters.AddWithValue("@marker", marker + "%");
-        var stored = new HashSet<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            stored.Add(reader.GetString(0));
-        return stored;
-    }
 
     private static int FreePort()
     {

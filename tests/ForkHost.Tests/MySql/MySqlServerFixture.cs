@@ -1,5 +1,6 @@
 using ForkHost.Supervisor.MySql;
 using Microsoft.Extensions.Logging.Abstractions;
+using MySqlConnector;
 
 namespace ForkHost.Tests.MySql;
 
@@ -14,6 +15,20 @@ public sealed class MySqlServerFixture : IAsyncLifetime
     internal MySqlServer Server => _server ?? throw new InvalidOperationException("The MySQL fixture has not started.");
 
     public string ConnectionString => Server.ConnectionString;
+
+    /// <summary>The Comments sample's stored comments that start with <paramref name="marker"/>, read on a connection of its own.</summary>
+    public async Task<HashSet<string>> StoredCommentsAsync(string marker)
+    {
+        await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand("SELECT content FROM comments WHERE content LIKE @marker", connection);
+        command.Parameters.AddWithValue("@marker", marker + "%");
+        var stored = new HashSet<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            stored.Add(reader.GetString(0));
+        return stored;
+    }
 
     public async Task InitializeAsync() =>
         _server = await MySqlServerProvider.StartOrFindAsync(null, NullLogger.Instance, CancellationToken.None);

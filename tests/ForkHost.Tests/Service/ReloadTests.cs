@@ -2,7 +2,6 @@ using System.Net;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 using ForkHost.Tests.MySql;
-using MySqlConnector;
 
 namespace ForkHost.Tests.Service;
 
@@ -76,20 +75,8 @@ public sealed class ReloadTests(MySqlServerFixture mySql)
         await Eventually.HoldsAsync(() => forkhost.WorkerPids().Order().SequenceEqual(sixthGeneration.Order()), TimeSpan.FromSeconds(15),
             "only the sixth generation is left", forkhost.Diagnostics);
 
-        HashSet<string> stored = await StoredCommentsAsync(marker);
+        HashSet<string> stored = await mySql.StoredCommentsAsync(marker);
         Assert.All(acknowledged, content => Assert.Contains(content, stored));
     }
 
-    private async Task<HashSet<string>> StoredCommentsAsync(string marker)
-    {
-        await using var connection = new MySqlConnection(new MySqlConnectionStringBuilder(mySql.ConnectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new MySqlCommand("SELECT content FROM comments WHERE content LIKE @marker", connection);
-        command.Parameters.AddWithValue("@marker", marker + "%");
-        var stored = new HashSet<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            stored.Add(reader.GetString(0));
-        return stored;
-    }
 }
