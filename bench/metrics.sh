@@ -18,7 +18,7 @@ BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_WARMUP=${BENCH_WARMUP:-10}
 BENCH_ROUNDS=${BENCH_ROUNDS:-7}
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/metrics}
-BENCH_BIN=$BENCH_ROOT/src/Supervisor/bin/Release/net10.0
+BENCH_BIN=$BENCH_ROOT/src/Lab/ForkHost.Lab/bin/Release/net10.0
 
 # shellcheck source=lib/common.sh
 source "$BENCH_ROOT/bench/lib/common.sh"

@@ -21,7 +21,7 @@ BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 BENCH_THREADS=${BENCH_THREADS:-2}
 BENCH_WARMUP=${BENCH_WARMUP:-10}
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/latest}
-BENCH_BIN=$BENCH_ROOT/src/Supervisor/bin/Release/net10.0
+BENCH_BIN=$BENCH_ROOT/src/Lab/ForkHost.Lab/bin/Release/net10.0
 BENCH_ONLY=${BENCH_ONLY:-}
 
 # shellcheck source=lib/common.sh

@@ -8,8 +8,8 @@ workers=${1:-4}
 connections=${2:-32}
 seconds=${3:-5}
 command -v wrk >/dev/null || { [[ $(id -u) -eq 0 ]] && apt-get install -y -q wrk >/dev/null; }
-[[ -x src/Supervisor/bin/Release/net10.0/forkhost ]] || ./dev build >/dev/null
-forkhost=src/Supervisor/bin/Release/net10.0/forkhost
+[[ -x src/Lab/ForkHost.Lab/bin/Release/net10.0/forkhost ]] || ./dev build >/dev/null
+forkhost=src/Lab/ForkHost.Lab/bin/Release/net10.0/forkhost
 app=samples/Hello/bin/Release/net10.0/Hello.dll
 log=$(mktemp)
 supervisor=

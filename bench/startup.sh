@@ -21,7 +21,7 @@ trap 'exit 143' TERM
 ensure_packages mariadb-server uwsgi uwsgi-plugin-python3 python3-flask python3-flask-sqlalchemy python3-mysqldb
 rm -rf "$BENCH_OUT"
 mkdir -p "$BENCH_OUT/logs"
-built=$BENCH_ROOT/src/Supervisor/bin/Release/net10.0
+built=$BENCH_ROOT/src/Lab/ForkHost.Lab/bin/Release/net10.0
 # A throwaway install, like /opt/forkhost in README's service section; not kept with the results.
 published=$(mktemp -d)
 BENCH_TEMPORARY_DIRECTORIES+=("$published")

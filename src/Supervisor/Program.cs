@@ -6,8 +6,8 @@ internal static class Program
     {
         ["run", .. var rest] => await RunCommand.RunAsync(rest),
         ["status", .. var rest] => await Control.StatusCommand.RunAsync(rest),
-        ["demo", .. var rest] => await Demo.DemoCommand.RunAsync(rest),
-        ["mysql-server", .. var rest] => await MySql.MySqlServerCommand.RunAsync([.. rest]),
+        ["demo", .. var rest] => LabCommands.Run("demo", rest),
+        ["mysql-server", .. var rest] => LabCommands.Run("mysql-server", rest),
         ["--version"] => PrintVersion(),
         [] or ["--help"] or ["-h"] or ["help"] => PrintHelp(),
         [var command, ..] => UsageError($"unknown command '{command}' (see 'forkhost --help')."),
@@ -33,8 +33,8 @@ internal static class Program
             Commands:
               run --app PATH[:TYPE] [options]   Serve the app from N worker processes (forkhost run --help).
               status [--json] [options]         Show a running supervisor's workers (forkhost status --help).
-              demo [options]                    The fork-bug demo: the shared MySQL connection, shown and fixed.
-              mysql-server [options]            Start (or find) a MySQL server for scripts; prints its connection string.
+              demo [options]                    The fork-bug demo: the shared MySQL connection, shown and fixed (the lab).
+              mysql-server [options]            Start (or find) a MySQL server for scripts; prints its connection string (the lab).
               --version                         Print the version.
 
             Exit codes: 0 stopped cleanly, 1 unexpected error, 2 bad option or configuration,

@@ -1,5 +1,6 @@
 using System.Net;
 using ForkHost.Sockets;
+using ForkHost.Supervisor.Sockets;
 
 namespace ForkHost.Supervisor.ForkSafety;
 

@@ -1,4 +1,5 @@
 using ForkHost.Sockets;
+using ForkHost.Supervisor.Sockets;
 
 namespace ForkHost.Supervisor.ForkSafety;
 

@@ -1,4 +1,4 @@
-using ForkHost.MySqlWire;
+using ForkHost.Lab.MySqlWire;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 

@@ -1,5 +1,5 @@
 using System.Data.Common;
-using ForkHost.Secrets;
+using ForkHost.Supervisor.Secrets;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 

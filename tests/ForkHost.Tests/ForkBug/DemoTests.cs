@@ -57,7 +57,7 @@ public sealed class DemoTests(MySqlServerFixture mySql)
 
     private async Task<IReadOnlyList<JsonElement>> RunDemoAsync(params string[] options)
     {
-        await using var demo = ForkHostProcess.Start(["demo", "--json", .. options], new Dictionary<string, string> { ["FORKHOST_MYSQL"] = mySql.ConnectionString });
+        await using var demo = ForkHostProcess.Start(["demo", "--json", .. options], new Dictionary<string, string> { ["FORKHOST_MYSQL"] = mySql.ConnectionString }, RepositoryPaths.SupervisorWithLab);
         int exitCode = await demo.WaitForExitAsync(TimeSpan.FromMinutes(3));
         Assert.True(exitCode == 0, $"demo exited {exitCode}\n{demo.Diagnostics()}");
         using JsonDocument document = JsonDocument.Parse(demo.Stdout);

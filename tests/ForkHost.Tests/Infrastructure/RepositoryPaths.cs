@@ -9,14 +9,21 @@ internal static class RepositoryPaths
     public static string Configuration { get; } =
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
 
+    /// <summary>forkhost and forkhost-worker as the serving path builds them: no lab next to them.</summary>
     public static string SupervisorDirectory => Path.Combine(Root, "src", "Supervisor", "bin", Configuration, "net10.0");
+
+    /// <summary>The lab's build: forkhost, forkhost-worker, forkhost-lab and the demo's app side by side.</summary>
+    public static string LabDirectory => Path.Combine(Root, "src", "Lab", "ForkHost.Lab", "bin", Configuration, "net10.0");
+
+    /// <summary>forkhost next to forkhost-lab, so that its demo and mysql-server commands work.</summary>
+    public static string SupervisorWithLab => Path.Combine(LabDirectory, "forkhost");
 
     public static string Supervisor => Path.Combine(SupervisorDirectory, "forkhost");
 
     public static string Worker => Path.Combine(SupervisorDirectory, "forkhost-worker");
 
-    /// <summary>The Comments sample, as the supervisor's build copies it for the demo.</summary>
-    public static string CommentsApp => Path.Combine(SupervisorDirectory, "demo-app", "Comments.dll");
+    /// <summary>The Comments sample, as the lab's build copies it for the demo.</summary>
+    public static string CommentsApp => Path.Combine(LabDirectory, "demo-app", "Comments.dll");
 
     public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
 

@@ -1,4 +1,4 @@
-using ForkHost.Supervisor.MySql;
+using ForkHost.Lab.MySql;
 using Microsoft.Extensions.Logging.Abstractions;
 using MySqlConnector;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using ForkHost.Supervisor.MySql;
+using ForkHost.Lab.MySql;
 using ForkHost.Tests.Infrastructure;
 using MySqlConnector;
 
@@ -93,7 +93,7 @@ public sealed class MySqlServerProviderTests
 
         public static MySqlServerCommandProcess Start(params string[] args)
         {
-            var startInfo = new ProcessStartInfo(RepositoryPaths.Supervisor) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            var startInfo = new ProcessStartInfo(RepositoryPaths.SupervisorWithLab) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
             startInfo.ArgumentList.Add("mysql-server");
             foreach (string arg in args)
                 startInfo.ArgumentList.Add(arg);

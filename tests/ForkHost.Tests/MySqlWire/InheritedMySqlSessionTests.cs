@@ -177,19 +177,19 @@ public sealed class InheritedMySqlSessionTests(MySqlServerFixture fixture)
     [Theory]
     // Without DEPRECATE_EOF the client expects an EOF where the server sends the first row: 2014. Without MariaDB's
     // CACHE_METADATA it does not expect the metadata-follows byte MariaDB appends to the column count: 2027.
-    [InlineData((ulong)ForkHost.MySqlWire.MySqlCapabilities.DeprecateEof, InheritedMySqlException.CommandsOutOfSync)]
-    [InlineData((ulong)ForkHost.MySqlWire.MySqlCapabilities.MariaDbCacheMetadata, InheritedMySqlException.MalformedPacketError)]
+    [InlineData((ulong)ForkHost.Lab.MySqlWire.MySqlCapabilities.DeprecateEof, InheritedMySqlException.CommandsOutOfSync)]
+    [InlineData((ulong)ForkHost.Lab.MySqlWire.MySqlCapabilities.MariaDbCacheMetadata, InheritedMySqlException.MalformedPacketError)]
     public async Task Capabilities_that_do_not_match_the_session_fail_loudly(ulong missing, int expectedError)
     {
         CancellationToken ct = Timeout();
         using PooledMySqlSession pooled = await PooledMySqlSession.OpenAsync(fixture.ConnectionString, ct);
-        var wrong = pooled.Capabilities & ~(ForkHost.MySqlWire.MySqlCapabilities)missing;
+        var wrong = pooled.Capabilities & ~(ForkHost.Lab.MySqlWire.MySqlCapabilities)missing;
         using var session = new InheritedMySqlSession(ForkHost.Channel.FileDescriptors.DuplicateCloseOnExec(pooled.Socket.Descriptor),
             wrong, tls: false, TimeSpan.FromSeconds(2));
 
         var error = await Record.ExceptionAsync(() => session.QueryAsync("SELECT 1, 2", ct));
 
-        Assert.True(pooled.Capabilities.HasFlag((ForkHost.MySqlWire.MySqlCapabilities)missing), "the server did not negotiate the flag");
+        Assert.True(pooled.Capabilities.HasFlag((ForkHost.Lab.MySqlWire.MySqlCapabilities)missing), "the server did not negotiate the flag");
         var mysqlError = Assert.IsType<InheritedMySqlException>(error);
         Assert.True(mysqlError.IsClientError);
         Assert.Equal(expectedError, mysqlError.ErrorNumber);

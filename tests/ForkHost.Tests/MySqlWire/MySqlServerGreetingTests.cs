@@ -1,5 +1,5 @@
 using System.Reflection;
-using ForkHost.MySqlWire;
+using ForkHost.Lab.MySqlWire;
 using ForkHost.Tests.MySql;
 using MySqlConnector;
 using Xunit.Abstractions;

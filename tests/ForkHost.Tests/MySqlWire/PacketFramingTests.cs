@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ForkHost.Channel;
-using ForkHost.MySqlWire;
+using ForkHost.Lab.MySqlWire;
 
 namespace ForkHost.Tests.MySqlWire;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using ForkHost.Channel;
-using ForkHost.MySqlWire;
+using ForkHost.Lab.MySqlWire;
 using ForkHost.Sockets;
+using ForkHost.Supervisor.Sockets;
 using MySqlConnector;
 
 namespace ForkHost.Tests.MySqlWire;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ForkHost.Channel;
 using ForkHost.Sockets;
+using ForkHost.Supervisor.Sockets;
 
 namespace ForkHost.Tests.Sockets;
 

@@ -1,4 +1,4 @@
-using ForkHost.Secrets;
+using ForkHost.Supervisor.Secrets;
 
 namespace ForkHost.Tests.Unit;
 

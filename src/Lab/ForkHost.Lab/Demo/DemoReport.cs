@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ForkHost.Lab.Demo;
+
+/// <summary>The demo's one table, and the same results as JSON.</summary>
+internal static class DemoReport
+{
+    public static readonly string[] ErrorClasses = ["lost-connection", "server-gone", "out-of-sync", "malformed-packet", "not-available"];
+
+    public static string Table(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"MySQL server: {serverDescription}");
+        text.AppendLine(CultureInfo.InvariantCulture, $"Inherited sessions: {transport}");
+        text.AppendLine("Database errors by class: lost = 2013 lost connection, gone = 2006 server gone, sync = 2014 out of sync / packet out of order,");
+        text.AppendLine("malformed = 2027 malformed packet, n/a = connection not available; wrong = 200 answers that belong to another request.");
+        text.AppendLine();
+        string[] header = ["#", "scenario", "inherit", "dispose", "requests", "ok", "5xx", "wrong", "no-resp", "lost", "gone", "sync", "malformed", "n/a", "req/s", "verdict"];
+        var rows = new List<string[]> { header };
+        foreach (ScenarioResult r in results)
+        {
+            if (r.Skipped is not null)
+            {
+                rows.Add([r.Scenario, r.Name, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", $"skipped: {r.Skipped}"]);
+                continue;
+            }
+            rows.Add([
+                r.Scenario, r.Name, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no",
+                N(r.Requests), N(r.Ok), N(r.Http5xx), N(r.WrongResults), N(r.NoResponse),
+                .. ErrorClasses.Select(c => N(r.DatabaseErrorCount(c))),
+                r.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture),
+                r.AsExpected ? (r.ExpectFailures ? "bug shown" : "clean") : (r.ExpectFailures ? "UNEXPECTED: no failure" : "UNEXPECTED: failures"),
+            ]);
+        }
+        int[] widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
+        foreach (string[] row in rows)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c is 1 or 2 or 3 or 15 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            if (row == header)
+                text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        }
+        text.AppendLine();
+        foreach (ScenarioResult r in results.Where(r => r.Skipped is null && (r.Failures > 0 || r.AuditFindings.Count > 0)))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Scenario {r.Scenario}: {r.InheritedSessionAnswers} answers came from a session inherited from the supervisor; {r.WorkersSeen} workers answered.");
+            foreach (string finding in r.AuditFindings.Take(3))
+                text.AppendLine(CultureInfo.InvariantCulture, $"  audit: {finding}");
+            foreach (string error in r.SampleErrors.Take(4))
+                text.AppendLine(CultureInfo.InvariantCulture, $"  e.g. {error}");
+        }
+        return text.ToString();
+    }
+
+    public static string Json(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport) =>
+        JsonSerializer.Serialize(new
+        {
+            server = serverDescription,
+            inheritedSessionTransport = transport,
+            scenarios = results.Select(r => new
+            {
+                scenario = r.Scenario,
+                name = r.Name,
+                inherit = r.Inherit,
+                disposeBeforeSpawn = r.DisposeBeforeSpawn,
+                skipped = r.Skipped,
+                requests = r.Requests,
+                ok = r.Ok,
+                http5xx = r.Http5xx,
+                wrongResults = r.WrongResults,
+                noResponse = r.NoResponse,
+                databaseErrors = ErrorClasses.Concat(r.DatabaseErrors.Keys).Distinct().ToDictionary(c => c, r.DatabaseErrorCount),
+                inheritedSessionAnswers = r.InheritedSessionAnswers,
+                workersSeen = r.WorkersSeen,
+                requestsPerSecond = Math.Round(r.RequestsPerSecond, 1),
+                expectFailures = r.ExpectFailures,
+                asExpected = r.AsExpected,
+                audit = r.AuditFindings,
+                sampleErrors = r.SampleErrors,
+            }),
+        }, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
