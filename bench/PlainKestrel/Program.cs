@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // The Comments sample in ONE Kestrel process, no supervisor: the baseline that prices ForkHost's multi-process model.
-// It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureServices and MapEndpoints), with the
-// Kestrel settings forkhost-worker uses. Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database).
+// It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureBuilder and Configure: the same
+// pipeline, cookie authentication and antiforgery included), with the Kestrel settings forkhost-worker uses. Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database).
 if (args is not ["--bind", string bind] || !System.Net.IPEndPoint.TryParse(bind, out System.Net.IPEndPoint? endpoint))
 {
     Console.Error.WriteLine("usage: plain-kestrel --bind HOST:PORT   (the database from FORKHOST_MYSQL)");
@@ -29,7 +29,8 @@ var load = new AppLoadContext(settings, NullLogger.Instance);
 await app.LoadAsync(load, CancellationToken.None);
 var context = new WorkerContext(1, 1, Environment.ProcessId, settings, new Dictionary<string, string>(load.Properties), []);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Comments" });
+// The content root a worker gives the app: its own folder (appsettings.json with its users, wwwroot/).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Comments", ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddConfiguration(settings);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -39,9 +40,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
     kestrel.AddServerHeader = false;
     kestrel.Listen(endpoint);
 });
-app.ConfigureServices(context, builder.Services);
+app.ConfigureBuilder(context, builder);
 WebApplication web = builder.Build();
-app.MapEndpoints(context, web);
+app.Configure(context, web);
 
 await web.StartAsync();
 Console.Out.WriteLine($"plain-kestrel {Environment.ProcessId} listening on http://{endpoint}");
