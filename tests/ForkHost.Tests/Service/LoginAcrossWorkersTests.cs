@@ -3,6 +3,7 @@ using System.Net;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 using ForkHost.Tests.MySql;
+using Xunit.Abstractions;
 
 namespace ForkHost.Tests.Service;
 
@@ -14,7 +15,7 @@ namespace ForkHost.Tests.Service;
 /// connections reach all of them; the page says which one served it.
 /// </summary>
 [Collection(MySqlCollection.Name)]
-public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposable
+public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql, ITestOutputHelper output) : IDisposable
 {
     private const int Workers = 4;
 
@@ -26,6 +27,7 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
     private readonly List<string> _temporary = [];
     private readonly List<string> _acknowledged = [];
     private readonly string _marker = $"login-{Guid.NewGuid():N}";
+    private readonly System.Diagnostics.Stopwatch _started = System.Diagnostics.Stopwatch.StartNew();
 
     [Fact]
     public async Task A_login_holds_on_every_worker_across_a_reload_recycling_and_a_restart_with_a_state_dir()
@@ -72,6 +74,7 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
         {
             Uri address = await forkhost.WaitForHttpAddressAsync(Patience);
             await forkhost.WaitForAllReadyAsync(Patience);
+            output.WriteLine($"{Workers} workers ready, {Since()} s into the test");
 
             // Log in on one connection (one worker): GET /login for the antiforgery cookie and token, POST the credentials.
             var cookies = new CookieContainer();
@@ -89,12 +92,14 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
             forkhost.Signal(Interop.Signals.SIGHUP);
             await forkhost.WaitForEventAsync(EventIds.Reloaded, timeout: Patience);
             await WaitForNewWorkersAsync(forkhost, before, "the reload");
+            output.WriteLine($"reloaded, {Since()} s into the test");
             token = await UseEveryWorkerAsync(forkhost, address, cookies, token, "after the reload", before);
 
             // --max-requests: requests until every worker has been recycled; each of them must find the login too.
             before = forkhost.WorkerPids().ToHashSet();
             await RequestUntilRecycledAsync(forkhost, address, cookies, before);
             await WaitForNewWorkersAsync(forkhost, before, "--max-requests recycling");
+            output.WriteLine($"recycled, {Since()} s into the test");
             Assert.True(forkhost.EventsWithId(EventIds.WorkerRecycling).Count(e => before.Contains(e.Int("WorkerPid"))) == Workers,
                 "every worker was recycled for --max-requests");
             token = await UseEveryWorkerAsync(forkhost, address, cookies, token, "after recycling", before);
@@ -107,6 +112,7 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
             await forkhost.DisposeAsync();
             forkhost = Start(setup, $"127.0.0.1:{address.Port.ToString(CultureInfo.InvariantCulture)}");
             await forkhost.WaitForAllReadyAsync(Patience);
+            output.WriteLine($"restarted, {Since()} s into the test");
             token = await UseEveryWorkerAsync(forkhost, address, cookies, token, "after the restart", before);
 
             SupervisorLogEvent keyRing = Assert.Single(forkhost.EventsWithId(EventIds.KeyRingReady));
@@ -143,6 +149,7 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
     /// <returns>The last token seen, for the next phase.</returns>
     private async Task<string> UseEveryWorkerAsync(SupervisorProcess forkhost, Uri address, CookieContainer cookies, string token, string phase, IReadOnlySet<int> gone)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var pages = new HashSet<int>();
         var posts = new HashSet<int>();
         for (int connection = 1; pages.Count < Workers || posts.Count < Workers; connection++)
@@ -165,11 +172,12 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
                 posts.Add(page.Pid);
             token = page.Token ?? throw new InvalidOperationException($"{phase}: the page of a logged-in user has no form token:\n{page.Html}");
         }
+        output.WriteLine($"{phase}: {Workers} workers served a page and a post ({string.Join(", ", pages.Order())}) in {watch.ElapsedMilliseconds} ms, {Since()} s into the test");
         return token;
     }
 
     /// <summary>Pages on new connections (each must show the login) until none of <paramref name="workers"/> is left.</summary>
-    private static async Task RequestUntilRecycledAsync(SupervisorProcess forkhost, Uri address, CookieContainer cookies, IReadOnlySet<int> workers)
+    private async Task RequestUntilRecycledAsync(SupervisorProcess forkhost, Uri address, CookieContainer cookies, IReadOnlySet<int> workers)
     {
         using var client = new CommentsClient(address, cookies);
         var deadline = DateTime.UtcNow + Patience;
@@ -186,6 +194,7 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
             Assert.True(page.User == CommentsClient.DemoUser, $"while recycling, worker pid {page.Pid} did not take the login cookie");
             requests++;
         }
+        output.WriteLine($"{requests} pages until every worker was recycled, {Since()} s into the test");
     }
 
     /// <summary>Until the supervisor has <see cref="Workers"/> live workers, none of <paramref name="before"/>, each reported ready.</summary>
@@ -196,6 +205,8 @@ public sealed class LoginAcrossWorkersTests(MySqlServerFixture mySql) : IDisposa
             HashSet<int> ready = forkhost.EventsWithId(EventIds.WorkerReady).Select(e => e.Int("WorkerPid")).ToHashSet();
             return live.Count == Workers && !live.Any(before.Contains) && live.All(ready.Contains);
         }, Patience, $"{Workers} new workers, all ready, after {what}", forkhost.Diagnostics);
+
+    private string Since() => _started.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
 
     private SupervisorProcess Start(Setup setup, string bind) =>
         ForkHostProcess.Start(
