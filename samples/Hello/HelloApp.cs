@@ -1,5 +1,6 @@
 using ForkHost;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,13 +23,17 @@ public sealed class HelloApp : IForkHostApp
         return Task.CompletedTask;
     }
 
-    public void ConfigureServices(WorkerContext context, IServiceCollection services)
+    public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
+        // What the top of a Program.cs does: services, builder.WebHost (Kestrel's options), logging, configuration.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
     }
 
-    public void MapEndpoints(WorkerContext context, IEndpointRouteBuilder endpoints)
+    public void Configure(WorkerContext context, WebApplication app)
     {
+        // What the bottom of a Program.cs does: middleware and endpoints, in this order.
         string greeting = context.LoadedProperties["greeting"];
+        IEndpointRouteBuilder endpoints = app;
         endpoints.MapGet("/", () => $"{greeting} from worker {context.WorkerId} (pid {Environment.ProcessId})\n");
         endpoints.MapGet("/whoami", () => Results.Json(new WhoAmI(
             Environment.ProcessId, context.WorkerId, context.Generation, int.Parse(context.LoadedProperties["loadedBy"], System.Globalization.CultureInfo.InvariantCulture))));

@@ -4,8 +4,10 @@ using ForkHost.Channel;
 using ForkHost.Descriptors;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
+using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
 using ForkHost.Worker.Metrics;
+using ForkHost.Worker.Pipeline;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -30,6 +32,7 @@ internal sealed partial class WorkerHost
     private readonly DispatchedConnections _dispatched;
     private readonly DescriptorBudget _descriptors;
     private readonly WorkerHealth _health;
+    private readonly WorkerKeyRing _keyRing;
     private Microsoft.Extensions.Logging.ILogger? _accessLog;
 
     /// <param name="metrics">ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.
@@ -42,6 +45,7 @@ internal sealed partial class WorkerHost
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
         _descriptors = new DescriptorBudget(DescriptorTable.Count, () => _drain.OpenConnections, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
+        _keyRing = new WorkerKeyRing(instructions.Hello.Configuration.KeyRingDirectory);
         Metrics = metrics;
     }
 
@@ -73,17 +77,45 @@ internal sealed partial class WorkerHost
             configuration.LoadedProperties,
             _instructions.InheritedConnections);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        // The builder a Program.cs gets: the app's own appsettings.json and environment, from its folder. HUP replaces
+        // workers to apply new configuration, so no file watchers (each one is an inotify instance per worker).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = Path.GetFileNameWithoutExtension(configuration.AppPath),
             ContentRootPath = Path.GetDirectoryName(configuration.AppPath),
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
+        // ForkHost's configuration (as the load step saw it) over the app's own.
         builder.Configuration.AddConfiguration(settings);
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(_serilog, dispose: false);
+        _keyRing.AddTo(builder.Services, builder.Environment.ApplicationName);
+
+        app.ConfigureBuilder(context, builder);
+
+        // ForkHost's own pieces, added after the app's so that they hold whatever it registered: the supervisor's
+        // sockets, the drain, the worker's lifetime, and the request counting that wraps the app's whole pipeline.
+        AddWorkerServices(builder, configuration);
+        WebApplication web = builder.Build();
+        if (configuration.AccessLog)
+            _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
+        _keyRing.LogWhich(web.Services);
+        app.Configure(context, web);
+
+        await web.StartAsync(cancellationToken);
+        await app.WorkerStartedAsync(context, web.Services, cancellationToken);
+        return (web, app, context);
+    }
+
+    private void AddWorkerServices(WebApplicationBuilder builder, WorkerConfiguration configuration)
+    {
+        builder.Services.RemoveAll<IHostLifetime>();
         builder.Services.AddSingleton<IHostLifetime, WorkerLifetime>();
         // The stop deadline comes with each stop request and is enforced by the token passed to StopAsync.
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        builder.Services.PostConfigure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
+        // First in the pipeline, before anything the app adds (an exception handler included): every request is
+        // counted, drained and logged with the status the client got.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(CountRequest)));
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -107,17 +139,6 @@ internal sealed partial class WorkerHost
                     kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address));
             }
         });
-
-        app.ConfigureServices(context, builder.Services);
-        WebApplication web = builder.Build();
-        if (configuration.AccessLog)
-            _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
-        web.Use(CountRequest);
-        app.MapEndpoints(context, web);
-
-        await web.StartAsync(cancellationToken);
-        await app.WorkerStartedAsync(context, web.Services, cancellationToken);
-        return (web, app, context);
     }
 
     private async Task CountRequest(HttpContext http, RequestDelegate next)

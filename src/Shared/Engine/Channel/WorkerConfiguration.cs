@@ -15,6 +15,9 @@ namespace ForkHost.Channel;
 /// <param name="AccessLog">Log every request (method, path without query string, status, duration).</param>
 /// <param name="ReportMetrics">--metrics-bind is set: record ASP.NET Core's HTTP metrics and send them in
 /// <see cref="MetricsMessage"/>s. Off, the framework's instruments have no listener and record nothing.</param>
+/// <param name="KeyRingDirectory">Where every worker of this supervisor keeps ASP.NET Core's Data Protection keys
+/// (under --state-dir), so that a cookie or token one worker protects every other one accepts; null when the supervisor
+/// found no usable state directory, and then each worker's keys live in its memory only.</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -28,4 +31,5 @@ internal sealed record WorkerConfiguration(
     bool AccessLog = false,
     uint? RunAsUserId = null,
     uint? RunAsGroupId = null,
-    bool ReportMetrics = false);
+    bool ReportMetrics = false,
+    string? KeyRingDirectory = null);

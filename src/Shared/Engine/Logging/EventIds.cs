@@ -74,8 +74,10 @@ internal static class EventIds
     public const int DispatchAcceptPaused = 1304;
     public const int DispatchAcceptResumed = 1305;
 
-    // 1400–1499 supervisor: configuration and secrets.
+    // 1400–1499 supervisor: configuration, secrets and the state directory.
     public const int MySqlOnCommandLine = 1400;
+    public const int KeyRingReady = 1410;
+    public const int KeyRingUnavailable = 1411;
 
     // 1500–1599 supervisor: the fleet endpoint (--metrics-bind) and the orchestrator's stop sequence.
     public const int FleetEndpointServing = 1500;
@@ -96,6 +98,7 @@ internal static class EventIds
     public const int WorkerStoppingHookFailed = 2006;
     public const int WorkerDrainLingering = 2007;
     public const int AccessLog = 2010;
+    public const int WorkerAppKeyRing = 2020;
 
     // Worker: accepting and descriptors (rate-limited: at most one line per event and listener every 5 s).
     public const int WorkerDescriptorsExhausted = 2011;
