@@ -5,6 +5,7 @@ using ForkHost.Supervisor.Control;
 using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.State;
 using ForkHost.Supervisor.Metrics;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Upgrades;
@@ -46,6 +47,18 @@ internal static partial class RunCommand
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
         LogStarting(logger, settings.Generation.App.ToString(), settings.Generation.Workers, ThisAssembly.Version);
         MySqlConnectionStringSource.WarnIfOnCommandLine(args, logger);
+
+        // Before anything is bound: a --state-dir that cannot be used stops the start with nothing to undo.
+        string? keyRing;
+        try
+        {
+            keyRing = SharedKeyRing.Prepare(StateDirectoryLocation.Resolve(process.StateDir, Environment.GetEnvironmentVariable),
+                process.WorkerIdentity, logger);
+        }
+        catch (UsageException e)
+        {
+            return Program.UsageError(e.Message);
+        }
 
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
         int? predecessor = SupervisorUpgrade.TakePredecessor();
@@ -118,7 +131,10 @@ internal static partial class RunCommand
                 predecessor,
                 health,
                 metrics,
-                loggerFactory.CreateLogger<Arbiter>());
+                loggerFactory.CreateLogger<Arbiter>())
+            {
+                KeyRingDirectory = keyRing,
+            };
             using var signals = SignalForwarding.To(arbiter);
             control.Start(arbiter.GetStatusAsync);
             dispatcher?.Start();

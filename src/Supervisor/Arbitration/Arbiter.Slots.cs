@@ -88,7 +88,8 @@ internal sealed partial class Arbiter
             Settings.AccessLog,
             _process.WorkerIdentity?.UserId,
             _process.WorkerIdentity?.GroupId,
-            ReportMetrics: _process.MetricsBind is not null);
+            ReportMetrics: _process.MetricsBind is not null,
+            KeyRingDirectory: KeyRingDirectory);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners

@@ -53,6 +53,9 @@ internal sealed partial class Arbiter
     /// <param name="predecessor">The supervisor this one replaces (SIGUSR2), told to stop once our workers are ready.</param>
     /// <param name="health">Where the loop publishes its turns and readiness, for the fleet endpoint (--metrics-bind).</param>
     /// <param name="metrics">Where the loop publishes what /metrics shows.</param>
+    /// <summary>The Data Protection key ring every worker shares (<see cref="State.SharedKeyRing"/>); null: none usable.</summary>
+    public string? KeyRingDirectory { get; init; }
+
     public Arbiter(ProcessSettings process, Generation initial, SlotListeners listeners, ConnectionDispatcher? dispatcher,
         IWorkerLauncher launcher, IGenerationLoader loader, SystemdNotifier notifier, TimeProvider time,
         Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, SupervisorHealth health, MetricsPublication metrics, ILogger logger)

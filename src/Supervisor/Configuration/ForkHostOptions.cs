@@ -70,6 +70,9 @@ internal sealed class ForkHostOptions
     [CommandLine("worker-diagnostics", "on|off", "Workers open the .NET diagnostics socket in $TMPDIR (dotnet-counters, dotnet-trace), removed when a worker is reaped; off: DOTNET_EnableDiagnostics_IPC=0. Default on.")]
     public WorkerDiagnosticsMode WorkerDiagnostics { get; set; } = WorkerDiagnosticsMode.On;
 
+    [CommandLine("state-dir", "PATH", "Where ForkHost keeps what every worker shares and a restart keeps: the Data Protection key ring (data-protection-keys/), so that a cookie or antiforgery token one worker issues the others accept. Created mode 700, owned by --user. Default $STATE_DIRECTORY (systemd's StateDirectory=), then $XDG_STATE_HOME/forkhost, then ~/.local/state/forkhost; with none usable, a warning and per-worker keys.")]
+    public string? StateDir { get; set; }
+
     [CommandLine("pid-file", "PATH", "Write the supervisor's pid here; removed on exit. Default none.")]
     public string? PidFile { get; set; }
 

@@ -17,7 +17,8 @@ internal sealed record ProcessSettings(
     string? User,
     string? Group,
     WorkerDiagnosticsMode WorkerDiagnostics,
-    string? MetricsBind)
+    string? MetricsBind,
+    string? StateDir)
 {
     /// <summary>The settings that differ from <paramref name="running"/>, by option name, as "--backlog 512 → 1024".</summary>
     public IReadOnlyList<string> ChangesFrom(ProcessSettings running)
@@ -37,6 +38,7 @@ internal sealed record ProcessSettings(
         Compare("--log-format", running.LogFormat, LogFormat);
         Compare("--user", running.User ?? "(none)", User ?? "(none)");
         Compare("--group", running.Group ?? "(none)", Group ?? "(none)");
+        Compare("--state-dir", running.StateDir ?? "(default)", StateDir ?? "(default)");
         Compare("--metrics-bind", running.MetricsBind ?? "(none)", MetricsBind ?? "(none)");
         Compare("--worker-diagnostics", running.WorkerDiagnostics.ToString().ToLowerInvariant(), WorkerDiagnostics.ToString().ToLowerInvariant());
         return changes;

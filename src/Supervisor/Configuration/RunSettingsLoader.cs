@@ -63,7 +63,8 @@ internal static partial class RunSettingsLoader
             options.User,
             options.Group,
             options.WorkerDiagnostics,
-            string.IsNullOrWhiteSpace(options.MetricsBind) ? null : options.MetricsBind);
+            string.IsNullOrWhiteSpace(options.MetricsBind) ? null : options.MetricsBind,
+            string.IsNullOrWhiteSpace(options.StateDir) ? null : options.StateDir);
     }
 
     private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(

@@ -28,6 +28,7 @@ internal sealed class DrainableListenerFactory(
         {
             DispatchedEndPoint address => new DispatchedListener(address, dispatched, contexts, drain),
             FileHandleEndPoint handle => new DrainableListener(InheritedSocketListener.Bind(handle, backlog, contexts, budget, health, logger), drain),
-            _ => throw new NotSupportedException($"A worker binds nothing of its own; {endpoint} is neither a received socket nor a dispatched address."),
+            _ => throw new NotSupportedException(
+                $"The app asks Kestrel to listen on {endpoint} itself; a worker serves only on the supervisor's sockets. Give the address to forkhost as --bind, and remove the app's Listen call, UseUrls or Kestrel:Endpoints entry."),
         });
 }

@@ -29,7 +29,7 @@ internal sealed class ArbiterHarness : IAsyncDisposable
         Settings = settings ?? DefaultSettings;
         Loader = new FakeGenerationLoader(number => GenerationOf(number, Settings));
         Health = new SupervisorHealth(Time, FleetReadiness.Starting(Settings, isCurrent: true));
-        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null);
+        var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null, StateDir: null);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
             predecessor: null, Health, Metrics, Logger);

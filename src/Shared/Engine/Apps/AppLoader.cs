@@ -52,6 +52,8 @@ internal static class AppLoader
             throw new AppResolutionException($"App assembly '{path}' does not exist. Build the app (dotnet build) and pass the path of its .dll.");
 
         Assembly assembly = LoadAssembly(path);
+        // Before any of its types is touched: a type of an incompatible contract fails to load with a less helpful message.
+        AppContract.Check(assembly, path);
         Type[] candidates;
         try
         {
@@ -70,13 +72,13 @@ internal static class AppLoader
                 throw new AppResolutionException($"App assembly '{path}' has no public type '{name}'.");
             if (!IsApp(named))
                 throw new AppResolutionException($"Type '{named.FullName}' in '{path}' does not implement {nameof(IForkHostApp)} with a public parameterless constructor.");
-            return named;
+            return AppContract.CheckConfiguresSomething(named);
         }
 
         Type[] apps = candidates.Where(IsApp).ToArray();
         return apps.Length switch
         {
-            1 => apps[0],
+            1 => AppContract.CheckConfiguresSomething(apps[0]),
             0 => throw new AppResolutionException($"App assembly '{path}' has no public type implementing {nameof(IForkHostApp)} with a public parameterless constructor."),
             _ => throw new AppResolutionException($"App assembly '{path}' has {apps.Length} app types ({string.Join(", ", apps.Select(a => a.FullName))}); name one: --app '{path}:{apps[0].FullName}'."),
         };
