@@ -147,7 +147,8 @@ public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
 
     /// <summary>
     /// This test process's environment, less what the build that runs it may have set for itself, plus the clean NuGet
-    /// folder and DOTNET_CLI_HOME. MSBuild keeps no nodes and the compiler no server, so nothing outlives the test.
+    /// folder, DOTNET_CLI_HOME and a state directory, all temporary. MSBuild keeps no nodes and the compiler no server,
+    /// so nothing outlives the test.
     /// </summary>
     private static Dictionary<string, string?> ShellEnvironment(string root, string cliHome)
     {
@@ -161,6 +162,9 @@ public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
         environment["FORKHOST_REPO"] = RepositoryPaths.Root;
         environment["DOTNET_CLI_HOME"] = cliHome;
         environment["NUGET_PACKAGES"] = Path.Combine(root, "nuget-packages");
+        // forkhost's state (the workers' key ring) goes under the temporary directory too, not under $HOME.
+        environment["STATE_DIRECTORY"] = null;
+        environment["XDG_STATE_HOME"] = Path.Combine(root, "state");
         environment["DOTNET_NOLOGO"] = "1";
         environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         environment["MSBUILDDISABLENODEREUSE"] = "1";
