@@ -8,6 +8,7 @@ using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
+using ForkHost.Worker.Proxies;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -115,7 +116,13 @@ internal sealed partial class WorkerHost
         builder.Services.PostConfigure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         // First in the pipeline, before anything the app adds (an exception handler included): every request is
         // counted, drained and logged with the status the client got.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(CountRequest)));
+        ForwardedHeadersOptions forwarded = ForwardedHeadersPolicy.For(configuration.ForwardedAllowIps);
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(app =>
+        {
+            app.Use(CountRequest);
+            // Before the app's pipeline, so that the app, and the access log once the request is done, see the client.
+            app.UseForwardedHeaders(forwarded);
+        })));
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -157,7 +164,7 @@ internal sealed partial class WorkerHost
             _drain.RequestFinished();
             _counters.RequestFinished();
             if (_accessLog is { } log)
-                LogRequest(log, http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LogRequest(log, http.Connection.RemoteIpAddress?.ToString() ?? "-", http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -189,8 +196,8 @@ internal sealed partial class WorkerHost
     }
 
     [LoggerMessage(EventId = Logging.EventIds.AccessLog, Level = Microsoft.Extensions.Logging.LogLevel.Information,
-        Message = "{Method} {Path} {StatusCode} {Milliseconds:0.0} ms")]
-    private static partial void LogRequest(Microsoft.Extensions.Logging.ILogger logger, string method, string path, int statusCode, double milliseconds);
+        Message = "{Client} {Method} {Path} {StatusCode} {Milliseconds:0.0} ms")]
+    private static partial void LogRequest(Microsoft.Extensions.Logging.ILogger logger, string client, string method, string path, int statusCode, double milliseconds);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerDrainLingering, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "{Connections} keep-alive connections idle at the end of the drain; closing them")]

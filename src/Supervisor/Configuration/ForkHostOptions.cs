@@ -88,6 +88,9 @@ internal sealed class ForkHostOptions
     [CommandLine("replicas", "N", "How many supervisors of this app share the MySQL server (pods, hosts): the pool-fit check counts replicas × workers × MaximumPoolSize, plus each supervisor's own session, against max_connections. Default 1.")]
     public int Replicas { get; set; } = 1;
 
+    [CommandLine("forwarded-allow-ips", "ADDRESSES", "Peers whose X-Forwarded-For, -Proto and -Host headers are trusted (gunicorn's option): comma-separated addresses and CIDR ranges, or * for any. Default 127.0.0.1,::1.")]
+    public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
+
     [CommandLine("inherit", "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners.")]
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;
 

@@ -32,6 +32,11 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--backlog must be between 1 and 65535 (got {options.Backlog}).");
         if (options.ReadyWorkers is int readyWorkers && (readyWorkers < 1 || readyWorkers > options.Workers))
             failures.Add($"--ready-workers must be between 1 and --workers ({options.Workers}) (got {readyWorkers}); leave it out to require every wanted worker.");
+        foreach (string entry in ForwardedAllowIps(options.ForwardedAllowIps))
+        {
+            if (entry != "*" && !System.Net.IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
+                failures.Add($"--forwarded-allow-ips: '{entry}' is neither an IP address nor a CIDR range (write 10.0.0.0/8, 192.0.2.7, ::1, or * for any peer).");
+        }
         if (options.Replicas is < 1 or > 100_000)
             failures.Add($"--replicas must be between 1 and 100000 (got {options.Replicas}): the number of supervisors of this app that share the MySQL server.");
         if (options.MaxBootFailures < 1)
@@ -166,4 +171,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         mode = (UnixFileMode)Convert.ToInt32(text, 8);
         return true;
     }
+
+    /// <summary>--forwarded-allow-ips split into its entries.</summary>
+    public static IReadOnlyList<string> ForwardedAllowIps(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

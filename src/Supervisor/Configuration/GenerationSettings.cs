@@ -26,6 +26,9 @@ internal sealed record GenerationSettings(
     int? ReadyWorkers,
     int Replicas)
 {
+    /// <summary>--forwarded-allow-ips, one address, CIDR range or "*" each; validated.</summary>
+    public IReadOnlyList<string> ForwardedAllowIps { get; init; } = ["127.0.0.1", "::1"];
+
     /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));
 

@@ -84,7 +84,10 @@ internal static partial class RunSettingsLoader
         string.IsNullOrWhiteSpace(options.MySql) ? null : options.MySql,
         TimeSpan.FromSeconds(options.ShutdownDelay),
         options.ReadyWorkers,
-        options.Replicas);
+        options.Replicas)
+    {
+        ForwardedAllowIps = ForkHostOptionsValidator.ForwardedAllowIps(options.ForwardedAllowIps),
+    };
 
     private static string FriendlyType(string type) => type switch
     {

@@ -108,6 +108,9 @@ internal static class EventIds
     public const int WorkerAcceptEnded = 2015;
     public const int WorkerConnectionLost = 2016;
 
+    // Worker: the edge (proxies).
+    public const int WorkerProxyHeaderRejected = 2030;
+
     // 3000–3099 fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;
     public const int ForkSafetyConnection = 3001;
