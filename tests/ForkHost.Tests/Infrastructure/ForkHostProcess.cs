@@ -19,12 +19,19 @@ internal static class ForkHostProcess
             Arguments = args.ToList(),
             Environment = (environment ?? new Dictionary<string, string>()).Select(e => KeyValuePair.Create(e.Key, (string?)e.Value))
                 .Concat((unsetEnvironment ?? []).Select(name => KeyValuePair.Create(name, (string?)null)))
-                .ToDictionary(),
+                .Prepend(KeyValuePair.Create("STATE_DIRECTORY", (string?)StateDirectory))
+                .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             DescriptorLimit = descriptorLimit,
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             StopGracePeriod = TimeSpan.Zero,
         });
+
+    /// <summary>
+    /// The state directory (the Data Protection key ring) of every supervisor a test starts without naming one: in the
+    /// build output, never the user's ~/.local/state/forkhost. A test's own STATE_DIRECTORY, or its unsetting, wins.
+    /// </summary>
+    public static string StateDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "test-state");
 
     public static SupervisorProcess Run(string app, params string[] options) => Start(["run", "--app", app, .. options]);
 
