@@ -6,6 +6,7 @@ using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
+using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
 using Microsoft.AspNetCore.Connections;
@@ -100,6 +101,7 @@ internal sealed partial class WorkerHost
         if (configuration.AccessLog)
             _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
         _keyRing.LogWhich(web.Services);
+        WorkerRequestLimits.UseBeforeApp(web, configuration.Limits ?? RequestLimits.None);
         app.Configure(context, web);
 
         await web.StartAsync(cancellationToken);
@@ -116,6 +118,7 @@ internal sealed partial class WorkerHost
         // First in the pipeline, before anything the app adds (an exception handler included): every request is
         // counted, drained and logged with the status the client got.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(CountRequest)));
+        WorkerRequestLimits.AddTo(builder, configuration.Limits ?? RequestLimits.None);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -146,6 +149,7 @@ internal sealed partial class WorkerHost
         if (_drain.IsDraining)
             http.Response.Headers.Connection = "close";
         _counters.RequestStarted();
+        long request = _counters.Requests.Started(http.Request.Method, http.Request.Path.Value ?? "/");
         _drain.RequestStarted();
         long started = Stopwatch.GetTimestamp();
         try
@@ -155,6 +159,7 @@ internal sealed partial class WorkerHost
         finally
         {
             _drain.RequestFinished();
+            _counters.Requests.Finished(request);
             _counters.RequestFinished();
             if (_accessLog is { } log)
                 LogRequest(log, http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
