@@ -22,8 +22,8 @@ public sealed class RequestLimitsTests(ITestOutputHelper output)
             ["run", "--app", App, "--workers", "1", "--bind", "127.0.0.1:0",
                 "--limit-request-line", "1024", "--limit-request-fields", "20", "--limit-request-field-size", "2000", "--limit-request-body", "100000"],
             new Dictionary<string, string> { ["Kestrel__Limits__MaxRequestLineSize"] = "65536", ["Kestrel__Limits__MaxRequestBodySize"] = "10" });
-        Uri address = await forkhost.WaitForHttpAddressAsync();
-        await forkhost.WaitForAllReadyAsync();
+        Uri address = await forkhost.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
+        await forkhost.WaitForAllReadyAsync(TimeSpan.FromSeconds(60));
         using HttpClient client = Http.CreateClient();
         string pid = await client.GetStringAsync(new Uri(address, "/pid"));
 
@@ -65,8 +65,8 @@ public sealed class RequestLimitsTests(ITestOutputHelper output)
     public async Task Keep_alive_closes_a_connection_idle_for_longer_and_keeps_one_in_use()
     {
         await using var forkhost = ForkHostProcess.Run(App, "--workers", "1", "--bind", "127.0.0.1:0", "--keep-alive", "2");
-        Uri address = await forkhost.WaitForHttpAddressAsync();
-        await forkhost.WaitForAllReadyAsync();
+        Uri address = await forkhost.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
+        await forkhost.WaitForAllReadyAsync(TimeSpan.FromSeconds(60));
 
         using RawHttpConnection busy = await RawHttpConnection.OpenAsync(address);
         using RawHttpConnection idle = await RawHttpConnection.OpenAsync(address);
@@ -89,8 +89,8 @@ public sealed class RequestLimitsTests(ITestOutputHelper output)
     public async Task Worker_connections_caps_the_connections_a_worker_holds_and_a_freed_place_is_taken_again()
     {
         await using var forkhost = ForkHostProcess.Run(App, "--workers", "1", "--bind", "127.0.0.1:0", "--worker-connections", "2");
-        Uri address = await forkhost.WaitForHttpAddressAsync();
-        await forkhost.WaitForAllReadyAsync();
+        Uri address = await forkhost.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
+        await forkhost.WaitForAllReadyAsync(TimeSpan.FromSeconds(60));
 
         RawHttpConnection first = await RawHttpConnection.OpenAsync(address);
         using RawHttpConnection second = await RawHttpConnection.OpenAsync(address);
@@ -126,8 +126,8 @@ public sealed class RequestLimitsTests(ITestOutputHelper output)
     public async Task Request_timeout_fires_RequestAborted_and_answers_504_except_where_the_endpoint_disables_it()
     {
         await using var forkhost = ForkHostProcess.Run(App, "--workers", "1", "--bind", "127.0.0.1:0", "--request-timeout", "1");
-        Uri address = await forkhost.WaitForHttpAddressAsync();
-        await forkhost.WaitForAllReadyAsync();
+        Uri address = await forkhost.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
+        await forkhost.WaitForAllReadyAsync(TimeSpan.FromSeconds(60));
         using HttpClient client = Http.CreateClient();
 
         var watch = Stopwatch.StartNew();
@@ -148,8 +148,8 @@ public sealed class RequestLimitsTests(ITestOutputHelper output)
         // No ForkHost option for it: the app's Kestrel:Limits (here from its environment) is honoured as it is.
         await using var forkhost = ForkHostProcess.Start(["run", "--app", App, "--workers", "2", "--bind", "127.0.0.1:0"],
             new Dictionary<string, string> { ["Kestrel__Limits__RequestHeadersTimeout"] = "00:00:05" });
-        Uri address = await forkhost.WaitForHttpAddressAsync();
-        await forkhost.WaitForAllReadyAsync();
+        Uri address = await forkhost.WaitForHttpAddressAsync(TimeSpan.FromSeconds(60));
+        await forkhost.WaitForAllReadyAsync(TimeSpan.FromSeconds(60));
         using HttpClient client = Http.CreateClient();
         await MeasureAsync(client, address, 20); // warm-up: JIT, connection set-up on both workers
         List<double> before = await MeasureAsync(client, address, 50);
