@@ -6,6 +6,7 @@ using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
+using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
 using ForkHost.Worker.Proxies;
@@ -101,6 +102,7 @@ internal sealed partial class WorkerHost
         if (configuration.AccessLog)
             _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
         _keyRing.LogWhich(web.Services);
+        WorkerRequestLimits.UseBeforeApp(web, configuration.Limits ?? RequestLimits.None);
         app.Configure(context, web);
 
         await web.StartAsync(cancellationToken);
@@ -123,6 +125,7 @@ internal sealed partial class WorkerHost
             // Before the app's pipeline, so that the app, and the access log once the request is done, see the client.
             app.UseForwardedHeaders(forwarded);
         })));
+        WorkerRequestLimits.AddTo(builder, configuration.Limits ?? RequestLimits.None);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -153,6 +156,7 @@ internal sealed partial class WorkerHost
         if (_drain.IsDraining)
             http.Response.Headers.Connection = "close";
         _counters.RequestStarted();
+        long request = _counters.Requests.Started(http.Request.Method, http.Request.Path.Value ?? "/");
         _drain.RequestStarted();
         long started = Stopwatch.GetTimestamp();
         try
@@ -162,6 +166,7 @@ internal sealed partial class WorkerHost
         finally
         {
             _drain.RequestFinished();
+            _counters.Requests.Finished(request);
             _counters.RequestFinished();
             if (_accessLog is { } log)
                 LogRequest(log, http.Connection.RemoteIpAddress?.ToString() ?? "-", http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

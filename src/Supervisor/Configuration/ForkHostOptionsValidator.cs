@@ -54,6 +54,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);
         CheckSeconds(failures, "--shutdown-delay", options.ShutdownDelay, allowZero: true);
 
+        RequestLimitsValidation.Check(failures, options);
+
         if (options.LogFormat is not ("text" or "json"))
             failures.Add($"--log-format must be text or json (got '{options.LogFormat}').");
 
@@ -157,7 +159,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         return null;
     }
 
-    private static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
+    internal static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
     {
         if (double.IsNaN(value) || value < 0 || (!allowZero && value == 0) || value > TimeSpan.FromDays(1).TotalSeconds)
             failures.Add($"{option} must be a number of seconds {(allowZero ? "from 0" : "above 0")} up to 86400 (got {value.ToString(CultureInfo.InvariantCulture)}).");

@@ -7,6 +7,10 @@ namespace ForkHost.Supervisor.Configuration;
 /// the timeouts, recycling, the stop sequence, readiness, and the fork-safety and MySQL settings of the load step. Produced only by
 /// <see cref="RunSettingsLoader"/>, after validation.
 /// </summary>
+/// <param name="Limits">What workers apply to requests (--limit-request-*, --keep-alive, --worker-connections,
+/// --request-timeout); null: nothing beyond Kestrel's defaults and the app's own.</param>
+/// <param name="RequestHardTimeout">--request-hard-timeout: a worker with a request older than this is replaced; null: never.</param>
+/// <param name="DumpDirectory">--dump-dir, a full path: where a stuck worker's dump is written; null: none is kept.</param>
 internal sealed record GenerationSettings(
     AppSpecification App,
     int Workers,
@@ -24,7 +28,10 @@ internal sealed record GenerationSettings(
     string? MySql,
     TimeSpan ShutdownDelay,
     int? ReadyWorkers,
-    int Replicas)
+    int Replicas,
+    Channel.RequestLimits? Limits = null,
+    TimeSpan? RequestHardTimeout = null,
+    string? DumpDirectory = null)
 {
     /// <summary>--forwarded-allow-ips, one address, CIDR range or "*" each; validated.</summary>
     public IReadOnlyList<string> ForwardedAllowIps { get; init; } = ["127.0.0.1", "::1"];

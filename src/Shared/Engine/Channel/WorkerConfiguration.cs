@@ -19,6 +19,8 @@ namespace ForkHost.Channel;
 /// (under --state-dir), so that a cookie or token one worker protects every other one accepts; null when the supervisor
 /// found no usable state directory, and then each worker's keys live in its memory only.</param>
 /// <param name="ForwardedAllowIps">--forwarded-allow-ips: peers whose X-Forwarded-* headers are honoured; null: loopback only.</param>
+/// <param name="Limits">--limit-request-*, --keep-alive, --worker-connections and --request-timeout, each null when not
+/// given (Kestrel's own value, or the app's Kestrel:Limits, then applies).</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -34,4 +36,5 @@ internal sealed record WorkerConfiguration(
     uint? RunAsGroupId = null,
     bool ReportMetrics = false,
     string? KeyRingDirectory = null,
-    IReadOnlyList<string>? ForwardedAllowIps = null);
+    IReadOnlyList<string>? ForwardedAllowIps = null,
+    RequestLimits? Limits = null);
