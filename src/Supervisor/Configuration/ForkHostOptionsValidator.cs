@@ -75,7 +75,10 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         {
             try
             {
-                BindAddress.Parse(bind);
+                BindAddress parsed = BindAddress.Parse(bind);
+                // Parsed and carried to the workers with the listener; refused until the worker reads the header.
+                if (parsed.Settings.ProxyProtocol)
+                    failures.Add($"--bind '{bind}': proxy-protocol is not supported yet; remove it from the bind.");
                 if (!seen.Add(bind))
                     failures.Add($"--bind '{bind}' is given twice.");
             }
