@@ -8,6 +8,7 @@ using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
+using ForkHost.Worker.Tls;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -128,15 +129,16 @@ internal sealed partial class WorkerHost
             _descriptors,
             _health,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.Worker.Accepting")));
+        var setup = new ListenerSetup(configuration.Certificate);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (ReceivedListener listener in _instructions.Listeners)
             {
                 if (listener.Descriptor is int descriptor)
-                    kestrel.ListenHandle((ulong)descriptor);
+                    kestrel.ListenHandle((ulong)descriptor, listen => setup.Apply(listen, listener));
                 else
-                    kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address));
+                    kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address), listen => setup.Apply(listen, listener));
             }
         });
     }

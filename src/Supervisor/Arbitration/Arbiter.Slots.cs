@@ -89,7 +89,8 @@ internal sealed partial class Arbiter
             _process.WorkerIdentity?.UserId,
             _process.WorkerIdentity?.GroupId,
             ReportMetrics: _process.MetricsBind is not null,
-            KeyRingDirectory: KeyRingDirectory);
+            KeyRingDirectory: KeyRingDirectory,
+            Certificate: Settings.Certificate?.Material);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners

@@ -4,7 +4,8 @@ namespace ForkHost.Supervisor.Configuration;
 
 /// <summary>
 /// Settings a generation of workers runs with, which a reload (SIGHUP) may change: the app, the number of workers,
-/// the timeouts, recycling, the stop sequence, readiness, and the fork-safety and MySQL settings of the load step. Produced only by
+/// the timeouts, recycling, the stop sequence, readiness, the fork-safety and MySQL settings of the load step, and the
+/// TLS certificate, read from its files again on every reload (<see cref="Tls.ServerCertificateLoader"/>). Produced only by
 /// <see cref="RunSettingsLoader"/>, after validation.
 /// </summary>
 internal sealed record GenerationSettings(
@@ -24,7 +25,8 @@ internal sealed record GenerationSettings(
     string? MySql,
     TimeSpan ShutdownDelay,
     int? ReadyWorkers,
-    int Replicas)
+    int Replicas,
+    Tls.ServerCertificate? Certificate = null)
 {
     /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));

@@ -18,6 +18,8 @@ namespace ForkHost.Channel;
 /// <param name="KeyRingDirectory">Where every worker of this supervisor keeps ASP.NET Core's Data Protection keys
 /// (under --state-dir), so that a cookie or token one worker protects every other one accepts; null when the supervisor
 /// found no usable state directory, and then each worker's keys live in its memory only.</param>
+/// <param name="Certificate">The generation's certificate for its https:// listeners (--certfile/--keyfile or
+/// Kestrel:Certificates:Default); null when none is configured.</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -32,4 +34,5 @@ internal sealed record WorkerConfiguration(
     uint? RunAsUserId = null,
     uint? RunAsGroupId = null,
     bool ReportMetrics = false,
-    string? KeyRingDirectory = null);
+    string? KeyRingDirectory = null,
+    TlsCertificate? Certificate = null);
