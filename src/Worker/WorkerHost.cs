@@ -10,6 +10,7 @@ using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
 using ForkHost.Worker.Tls;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Builder;
@@ -146,7 +147,7 @@ internal sealed partial class WorkerHost
     private async Task CountRequest(HttpContext http, RequestDelegate next)
     {
         if (_drain.IsDraining)
-            http.Response.Headers.Connection = "close";
+            CloseAfterThisRequest(http);
         _counters.RequestStarted();
         _drain.RequestStarted();
         long started = Stopwatch.GetTimestamp();
@@ -161,6 +162,20 @@ internal sealed partial class WorkerHost
             if (_accessLog is { } log)
                 LogRequest(log, http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
+    }
+
+    /// <summary>
+    /// While draining, the client is told to take its next request elsewhere. HTTP/1.x: "Connection: close" on this
+    /// response. HTTP/2 has no such header (connection-specific headers are not allowed there): a close requested on the
+    /// connection makes Kestrel send GOAWAY, after which the client finishes the streams it has open here and starts
+    /// new ones on a new connection, which another worker accepts.
+    /// </summary>
+    private static void CloseAfterThisRequest(HttpContext http)
+    {
+        if (HttpProtocol.IsHttp2(http.Request.Protocol) || HttpProtocol.IsHttp3(http.Request.Protocol))
+            http.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        else
+            http.Response.Headers.Connection = "close";
     }
 
     /// <summary>
