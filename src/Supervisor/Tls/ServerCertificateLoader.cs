@@ -221,7 +221,8 @@ internal static class ServerCertificateLoader
             }
             catch (CryptographicException e)
             {
-                throw new UsageException(Unreadable(e));
+                // A PKCS#8 key of another kind reads as a malformed one: say "not this certificate's" when it is that.
+                throw new UsageException(IsKeyOfOtherKind(key, keyText, source.Password) ? mismatch : Unreadable(e));
             }
             try
             {
@@ -236,6 +237,24 @@ internal static class ServerCertificateLoader
             {
                 throw new UsageException(mismatch);
             }
+        }
+    }
+
+    /// <summary>Whether the key text holds a valid key of the other kind (ECDSA for an RSA certificate, or the reverse).</summary>
+    private static bool IsKeyOfOtherKind(AsymmetricAlgorithm expected, string keyText, string? password)
+    {
+        using AsymmetricAlgorithm other = expected is RSA ? ECDsa.Create() : RSA.Create();
+        try
+        {
+            if (password is null)
+                other.ImportFromPem(keyText);
+            else
+                other.ImportFromEncryptedPem(keyText, password);
+            return true;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return false;
         }
     }
 
