@@ -89,6 +89,7 @@ internal sealed partial class WorkerHost
         });
         // ForkHost's configuration (as the load step saw it) over the app's own.
         builder.Configuration.AddConfiguration(settings);
+        ListenerSetup.HideDefaultCertificate(builder.Configuration);
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(_serilog, dispose: false);
         _keyRing.AddTo(builder.Services, builder.Environment.ApplicationName);

@@ -3,6 +3,7 @@ using ForkHost.Channel;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Configuration;
 
 namespace ForkHost.Worker.Tls;
 
@@ -14,6 +15,8 @@ namespace ForkHost.Worker.Tls;
 /// </summary>
 internal sealed class ListenerSetup
 {
+    private const string DefaultCertificate = "Kestrel:Certificates:Default";
+
     private readonly X509Certificate2? _certificate;
     private readonly X509Certificate2Collection _chain = [];
 
@@ -26,6 +29,27 @@ internal sealed class ListenerSetup
             ?? throw new InvalidOperationException("The supervisor's certificate has no private key.");
         foreach (X509Certificate2 other in all.Where(c => !ReferenceEquals(c, _certificate)))
             _chain.Add(other);
+    }
+
+    /// <summary>
+    /// Kestrel loads Kestrel:Certificates:Default at start, for endpoints of its own configuration and UseHttps()
+    /// without a certificate, neither of which a worker has. An app's own appsettings.json may hold one (the same file as
+    /// ForkHost's, when the supervisor runs in the app's folder): its files are the supervisor's to read, and a worker
+    /// under --user may not read them, or find them relative to another directory. So the worker's Kestrel is told there
+    /// is none; the supervisor has read them already, and sent what they hold.
+    /// </summary>
+    public static void HideDefaultCertificate(ConfigurationManager configuration)
+    {
+        if (!configuration.GetSection(DefaultCertificate).GetChildren().Any())
+            return;
+        configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"{DefaultCertificate}:Path"] = "",
+            [$"{DefaultCertificate}:KeyPath"] = "",
+            [$"{DefaultCertificate}:Password"] = "",
+            [$"{DefaultCertificate}:Subject"] = "",
+            [$"{DefaultCertificate}:Store"] = "",
+        });
     }
 
     public void Apply(ListenOptions listen, ReceivedListener listener)

@@ -135,6 +135,39 @@ public sealed class HttpsTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_user_a_root_only_key_named_in_the_apps_own_appsettings_is_read_by_the_supervisor_alone()
+    {
+        // certbot's layout: the key 0600 root. The supervisor runs as root in the app's folder, whose appsettings.json
+        // (ForkHost's configuration too, then) names the files; workers run as nobody, could not read the key, and
+        // must not try: their Kestrel would load Kestrel:Certificates:Default itself.
+        Assert.True(Interop.Libc.GetUserId() == 0, "this test needs root, as the CI machine has");
+        string copy = WorldReadable.Copy(RepositoryPaths.SupervisorDirectory, "forkhost");
+        string app = WorldReadable.Copy(Path.GetDirectoryName(RepositoryPaths.HelloApp)!, "hello-tls");
+        try
+        {
+            TestCertificates.Files certificate = TestCertificates.Write(app, "localhost");
+            File.WriteAllText(Path.Combine(app, "appsettings.json"), $$"""
+                { "Kestrel": { "Certificates": { "Default": { "Path": "{{Path.GetFileName(certificate.CertFile)}}", "KeyPath": "{{Path.GetFileName(certificate.KeyFile)}}" } } } }
+                """);
+
+            await using var forkhost = ForkHostProcess.Start(
+                ["run", "--app", Path.Combine(app, "Hello.dll"), "--workers", "1", "--bind", "https://127.0.0.1:0", "--user", "nobody", "--group", "nogroup",
+                    "--max-boot-failures", "1"],
+                executable: Path.Combine(copy, "forkhost"), workingDirectory: app);
+            Uri address = await forkhost.WaitForHttpAddressAsync();
+            await forkhost.WaitForAllReadyAsync();
+
+            Assert.Equal(certificate.Thumbprint, (await Https.GetOnNewConnectionAsync(address)).Thumbprint);
+            Assert.Contains("Kestrel:Certificates:Default:Path", Assert.Single(forkhost.EventsWithId(EventIds.CertificateLoaded)).String("Source"));
+        }
+        finally
+        {
+            Directory.Delete(copy, recursive: true);
+            Directory.Delete(app, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_socket_handed_in_by_systemd_under_the_name_https_is_served_with_tls()
     {
         TestCertificates.Files certificate = TestCertificates.Write(_directory, "localhost");
