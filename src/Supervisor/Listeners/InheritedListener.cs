@@ -59,10 +59,17 @@ internal static class InheritedListener
     /// How the socket is served: from systemd's FileDescriptorName= ("systemd:https", <see cref="BindAddress.SettingsOfSocketName"/>),
     /// or, from a USR2 predecessor, from the --bind it was bound for (the same command line, parsed the same way).
     /// </summary>
-    private static ListenerSettings SettingsOf(string name) =>
-        name.StartsWith(Systemd.SocketActivation.BindPrefix, StringComparison.Ordinal)
-            ? BindAddress.SettingsOfSocketName(name[Systemd.SocketActivation.BindPrefix.Length..])
-            : BindAddress.Parse(name).Settings;
+    private static ListenerSettings SettingsOf(string name)
+    {
+        if (!name.StartsWith(Systemd.SocketActivation.BindPrefix, StringComparison.Ordinal))
+            return BindAddress.Parse(name).Settings;
+        string socketName = name[Systemd.SocketActivation.BindPrefix.Length..];
+        ListenerSettings settings = BindAddress.SettingsOfSocketName(socketName);
+        // As for a --bind (ForkHostOptionsValidator): parsed and carried, refused until the worker reads the header.
+        if (settings.ProxyProtocol)
+            throw new UsageException($"socket activation (FileDescriptorName={socketName}): proxy-protocol is not supported yet; remove it from the name.");
+        return settings;
+    }
 
     private static bool IsListening(Socket socket)
     {
