@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 // The Comments sample in ONE Kestrel process, no supervisor: the baseline that prices ForkHost's multi-process model.
-// It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureServices and MapEndpoints), with the
-// Kestrel settings forkhost-worker uses. Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database);
-// with --certfile PEM --keyfile PEM it serves HTTPS as a forkhost https:// bind does (HTTP/1.1 and HTTP/2 by ALPN).
+// It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureBuilder and Configure: the same
+// pipeline, cookie authentication and antiforgery included), with the Kestrel settings forkhost-worker uses.
+// Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database); with --certfile PEM --keyfile PEM it
+// serves HTTPS as a forkhost https:// bind does (HTTP/1.1 and HTTP/2 by ALPN).
 string? certFile = null, keyFile = null;
 if (args is ["--bind", _, "--certfile", string cert, "--keyfile", string key])
     (certFile, keyFile, args) = (cert, key, args[..2]);
@@ -33,7 +34,8 @@ var load = new AppLoadContext(settings, NullLogger.Instance);
 await app.LoadAsync(load, CancellationToken.None);
 var context = new WorkerContext(1, 1, Environment.ProcessId, settings, new Dictionary<string, string>(load.Properties), []);
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Comments" });
+// The content root a worker gives the app: its own folder (appsettings.json with its users, wwwroot/).
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "Comments", ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddConfiguration(settings);
 builder.Logging.ClearProviders();
 builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
@@ -53,9 +55,9 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         listen.UseHttps(System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certFile, keyFile));
     });
 });
-app.ConfigureServices(context, builder.Services);
+app.ConfigureBuilder(context, builder);
 WebApplication web = builder.Build();
-app.MapEndpoints(context, web);
+app.Configure(context, web);
 
 await web.StartAsync();
 Console.Out.WriteLine($"plain-kestrel {Environment.ProcessId} listening on {(certFile is null ? "http" : "https")}://{endpoint}");

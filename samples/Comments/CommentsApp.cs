@@ -1,8 +1,13 @@
 using System.Globalization;
+using System.Security.Claims;
 using ForkHost;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,14 +16,17 @@ using MySqlConnector;
 namespace Comments;
 
 /// <summary>
-/// PythonAnywhere's Flask tutorial app (a page of comments and a form to add one), ported to ForkHost, plus
-/// <c>GET /echo?n=…</c>, whose answer the database computes and the client can check: a response that belongs to
-/// another request is detected, not just a failed one.
+/// PythonAnywhere's Flask tutorial app (a page of comments and a form to add one, then, as the tutorial's later part
+/// adds, a login: anyone reads, only a logged-in user posts), ported to ForkHost with ASP.NET Core's own pieces:
+/// cookie authentication, antiforgery on every form, static files, the exception handler, health checks and
+/// response compression. Plus <c>GET /echo?n=…</c>, whose answer the database computes and the client can check: a
+/// response that belongs to another request is detected, not just a failed one (the fork-bug demo's endpoint).
 /// </summary>
 /// <remarks>
 /// Its load step touches the database in the supervisor — creates the table and counts the rows — exactly the "DB
 /// access outside view functions" the seed page warns about. That leaves a pooled connection open in the supervisor;
-/// what happens to it next is ForkHost's choice (--dispose-before-spawn, --inherit).
+/// what happens to it next is ForkHost's choice (--dispose-before-spawn, --inherit). A cookie or antiforgery token one
+/// worker issues is accepted by every other one because ForkHost gives all workers one Data Protection key ring.
 /// </remarks>
 public sealed partial class CommentsApp : IForkHostApp
 {
@@ -40,32 +48,106 @@ public sealed partial class CommentsApp : IForkHostApp
         // Closing returned the session to MySqlConnector's pool: it is still open, in the supervisor.
     }
 
-    public void ConfigureServices(WorkerContext context, IServiceCollection services)
+    /// <summary>The top of a Program.cs: services.</summary>
+    public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
         string connectionString = ConnectionString(context.Configuration);
-        services.AddSingleton(provider => new CommentsDatabase(
+        builder.Services.AddSingleton(provider => new CommentsDatabase(
             connectionString, context.InheritedConnections, provider.GetRequiredService<ILogger<CommentsDatabase>>()));
+
+        // The tutorial's Flask-Login: a session cookie after a login form. Users and their password hashes come from
+        // configuration (Comments:Users; see appsettings.json and README.md).
+        builder.Services.AddSingleton<CommentsUsers>();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.LoginPath = "/login";
+                options.LogoutPath = "/logout";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+            });
+        builder.Services.AddAuthorization();
+        builder.Services.AddAntiforgery();
+
+        // /healthz: the database through this worker's own pool (never a session inherited from the supervisor).
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database", timeout: TimeSpan.FromSeconds(5));
+
+        // The pages and the stylesheet only: /echo and /plain answer exactly as before, compressed or not.
+        builder.Services.AddResponseCompression(options =>
+        {
+            options.MimeTypes = ["text/html", "text/css"];
+            options.Providers.Add<BrotliCompressionProvider>();
+            options.Providers.Add<GzipCompressionProvider>();
+        });
     }
 
-    public void MapEndpoints(WorkerContext context, IEndpointRouteBuilder endpoints)
+    /// <summary>The bottom of a Program.cs: middleware, then endpoints.</summary>
+    public void Configure(WorkerContext context, WebApplication app)
     {
-        endpoints.MapGet("/", async (CommentsDatabase database, CancellationToken aborted) =>
+        app.UseExceptionHandler("/error");
+        app.UseResponseCompression();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        // The antiforgery middleware records its verdict and leaves the rejection to whatever reads the form. The
+        // endpoint code generated at compile time (EnableRequestDelegateGenerator, ASP.NET Core 10.0.12) reads the form
+        // without looking at it, and the form then throws (a 500); the runtime's binding would answer 400. Answer 400
+        // here for every endpoint, as the runtime does.
+        app.Use((http, next) => http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false }
+            ? Results.Text("The form's antiforgery token is missing or invalid: reload the page and try again.\n", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http)
+            : next(http));
+
+        app.MapGet("/", async (HttpContext http, CommentsDatabase database, IAntiforgery antiforgery, CancellationToken aborted) =>
         {
             var comments = await database.RunAsync(session => session.ListCommentsAsync(aborted), aborted);
-            return Results.Content(CommentsPage.Render(comments, context), "text/html; charset=utf-8");
+            // Only a logged-in user gets the forms, and so the antiforgery cookie and tokens.
+            string? user = http.User.Identity is { IsAuthenticated: true } identity ? identity.Name ?? "" : null;
+            return Html(Pages.Comments(comments, user, user is null ? null : antiforgery.GetAndStoreTokens(http), context));
         });
 
-        endpoints.MapPost("/", async (HttpRequest request, CommentsDatabase database, CancellationToken aborted) =>
+        // Posting needs a logged-in user (the cookie handler redirects anyone else to /login) and the form's
+        // antiforgery token (binding the form makes the endpoint require it; 400 without it).
+        app.MapPost("/", async ([FromForm] string? contents, CommentsDatabase database, CancellationToken aborted) =>
         {
-            IFormCollection form = await request.ReadFormAsync(aborted);
-            string content = form["contents"].ToString().Trim();
+            string content = (contents ?? "").Trim();
             if (content.Length is 0 or > 4096)
                 return Results.BadRequest("A comment needs 1 to 4096 characters.\n");
             await database.RunAsync(async session => { await session.AddCommentAsync(content, aborted); return true; }, aborted);
             return Results.Redirect("/", permanent: false, preserveMethod: false);
+        }).RequireAuthorization();
+
+        app.MapGet("/login", (HttpContext http, IAntiforgery antiforgery) =>
+            Html(Pages.Login(http.Request.QueryString, antiforgery.GetAndStoreTokens(http), error: null, context)));
+
+        app.MapPost("/login", async ([FromForm] string? username, [FromForm] string? password, HttpContext http,
+            CommentsUsers users, IAntiforgery antiforgery) =>
+        {
+            if (users.Verify(username, password) is not { } name)
+            {
+                return Html(Pages.Login(http.Request.QueryString, antiforgery.GetAndStoreTokens(http), "Invalid username or password.", context));
+            }
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], CookieAuthenticationDefaults.AuthenticationScheme);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            // On its login path the cookie handler has already redirected to a local ?ReturnUrl=, if there was one.
+            return http.Response.StatusCode == StatusCodes.Status302Found ? Results.Empty : Results.Redirect("/");
         });
 
-        endpoints.MapGet("/echo", async (long n, int? pad, CommentsDatabase database, CancellationToken aborted) =>
+        // The form carries nothing but its token; binding it makes the endpoint require the token.
+        app.MapPost("/logout", async (IFormCollection form, HttpContext http) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return http.Response.StatusCode == StatusCodes.Status302Found ? Results.Empty : Results.Redirect("/");
+        });
+
+        // Where the exception handler sends an unhandled exception (the database down while rendering the page, say).
+        app.Map("/error", () => Html(Pages.Error(context), StatusCodes.Status500InternalServerError));
+
+        app.MapHealthChecks("/healthz");
+
+        app.MapGet("/echo", async (long n, int? pad, CommentsDatabase database, CancellationToken aborted) =>
         {
             int padding = Math.Clamp(pad ?? 0, 0, Schema.MaxPad);
             string kind = "?";
@@ -76,6 +158,7 @@ public sealed partial class CommentsApp : IForkHostApp
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                // Its own JSON error, not the error page: the demo classifies these.
                 string errorClass = DatabaseErrorClassifier.Name(DatabaseErrorClassifier.Classify(e));
                 return Results.Json(new EchoResponse(n, null, null, null, kind, Environment.ProcessId, context.WorkerId, errorClass, e.Message),
                     statusCode: StatusCodes.Status500InternalServerError);
@@ -83,10 +166,13 @@ public sealed partial class CommentsApp : IForkHostApp
         });
 
         // No database: what the host itself costs per request. The pid lets a client tell the workers apart.
-        endpoints.MapGet("/plain", () => Results.Text($"plain {Environment.ProcessId}\n"));
+        app.MapGet("/plain", () => Results.Text($"plain {Environment.ProcessId}\n"));
 
-        endpoints.MapGet("/health", (CommentsDatabase database) => Results.Json(new { status = "ok", inheritedSessions = database.InheritedSessions }));
+        app.MapGet("/health", (CommentsDatabase database) => Results.Json(new { status = "ok", inheritedSessions = database.InheritedSessions }));
     }
+
+    private static IResult Html(string page, int statusCode = StatusCodes.Status200OK) =>
+        Results.Content(page, "text/html; charset=utf-8", statusCode: statusCode);
 
     /// <summary>The app's MySQL server: --mysql-file / --mysql / FORKHOST_MYSQL / the credential "mysql" (ForkHost:MySql), or ConnectionStrings:Comments.</summary>
     public static string ConnectionString(IConfiguration configuration) =>

@@ -59,6 +59,14 @@ public sealed partial class CommentsDatabase : IAsyncDisposable
         return await work(pooled);
     }
 
+    /// <summary>SELECT 1 on a session of this worker's own pool, for the health check; never an inherited session.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        await using MySqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new MySqlCommand("SELECT 1", connection);
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         while (_inherited.TryPop(out InheritedCommentsSession? inherited))

@@ -212,7 +212,8 @@ internal sealed partial class SupervisorLink : IDisposable
                 _descriptors.Limit,
                 headroom,
                 received,
-                _health.UnhealthyReason()));
+                _health.UnhealthyReason(),
+                _counters.Requests.Oldest()));
         }
         catch (ObjectDisposedException) when (_disposed.IsCancellationRequested)
         {

@@ -9,6 +9,9 @@ internal sealed class WorkerCounters
     public long Served => Interlocked.Read(ref _served);
     public int InFlight => Volatile.Read(ref _inFlight);
 
+    /// <summary>Which requests are in flight and since when: the heartbeat reports the oldest.</summary>
+    public InFlightRequests Requests { get; } = new();
+
     public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
     /// <summary>Requests after which <see cref="LimitReached"/> fires once (0: never).</summary>

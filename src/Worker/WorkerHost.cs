@@ -6,9 +6,11 @@ using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.DataProtection;
 using ForkHost.Worker.Draining;
+using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
 using ForkHost.Worker.Tls;
+using ForkHost.Worker.Proxies;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
@@ -103,6 +105,7 @@ internal sealed partial class WorkerHost
         if (configuration.AccessLog)
             _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
         _keyRing.LogWhich(web.Services);
+        WorkerRequestLimits.UseBeforeApp(web, configuration.Limits ?? RequestLimits.None);
         app.Configure(context, web);
 
         await web.StartAsync(cancellationToken);
@@ -118,7 +121,14 @@ internal sealed partial class WorkerHost
         builder.Services.PostConfigure<HostOptions>(o => o.ShutdownTimeout = Timeout.InfiniteTimeSpan);
         // First in the pipeline, before anything the app adds (an exception handler included): every request is
         // counted, drained and logged with the status the client got.
-        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(CountRequest)));
+        ForwardedHeadersOptions forwarded = ForwardedHeadersPolicy.For(configuration.ForwardedAllowIps);
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<IStartupFilter>(new FirstMiddlewareStartupFilter(app =>
+        {
+            app.Use(CountRequest);
+            // Before the app's pipeline, so that the app, and the access log once the request is done, see the client.
+            app.UseForwardedHeaders(forwarded);
+        })));
+        WorkerRequestLimits.AddTo(builder, configuration.Limits ?? RequestLimits.None);
         builder.Services.RemoveAll<IConnectionListenerFactory>();
         builder.Services.AddSingleton(provider => new SocketConnectionContextFactory(
             new SocketConnectionFactoryOptions(), provider.GetRequiredService<ILoggerFactory>().CreateLogger<SocketConnectionContextFactory>()));
@@ -150,6 +160,7 @@ internal sealed partial class WorkerHost
         if (_drain.IsDraining)
             CloseAfterThisRequest(http);
         _counters.RequestStarted();
+        long request = _counters.Requests.Started(http.Request.Method, http.Request.Path.Value ?? "/");
         _drain.RequestStarted();
         long started = Stopwatch.GetTimestamp();
         try
@@ -159,9 +170,10 @@ internal sealed partial class WorkerHost
         finally
         {
             _drain.RequestFinished();
+            _counters.Requests.Finished(request);
             _counters.RequestFinished();
             if (_accessLog is { } log)
-                LogRequest(log, http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LogRequest(log, http.Connection.RemoteIpAddress?.ToString() ?? "-", http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
@@ -207,8 +219,8 @@ internal sealed partial class WorkerHost
     }
 
     [LoggerMessage(EventId = Logging.EventIds.AccessLog, Level = Microsoft.Extensions.Logging.LogLevel.Information,
-        Message = "{Method} {Path} {StatusCode} {Milliseconds:0.0} ms")]
-    private static partial void LogRequest(Microsoft.Extensions.Logging.ILogger logger, string method, string path, int statusCode, double milliseconds);
+        Message = "{Client} {Method} {Path} {StatusCode} {Milliseconds:0.0} ms")]
+    private static partial void LogRequest(Microsoft.Extensions.Logging.ILogger logger, string client, string method, string path, int statusCode, double milliseconds);
 
     [LoggerMessage(EventId = Logging.EventIds.WorkerDrainLingering, Level = Microsoft.Extensions.Logging.LogLevel.Information,
         Message = "{Connections} keep-alive connections idle at the end of the drain; closing them")]

@@ -26,6 +26,7 @@ internal sealed partial class Arbiter
                 worker.MarkReady(Now);
                 _consecutiveBootFailures = 0;
                 LogReady(_logger, worker.Slot, worker.Pid, ready.BootMilliseconds);
+                StopReplacedBy(worker);
                 OnWorkerReady();
                 break;
             case ReadyMessage when worker.State == WorkerState.Stopping:
@@ -33,6 +34,7 @@ internal sealed partial class Arbiter
                 break;
             case HeartbeatMessage heartbeat when worker.State != WorkerState.Booting:
                 worker.RecordHeartbeat(heartbeat, Now);
+                ReplaceIfRequestStuck(worker);
                 RecycleIfDue(worker);
                 break;
             case BootFailedMessage failed:

@@ -64,7 +64,8 @@ internal sealed partial class Arbiter
             byState[worker.State.ToString().ToLowerInvariant()]++;
         var workers = _workers
             .OrderBy(w => w.Slot).ThenBy(w => w.Generation).ThenBy(w => w.Pid)
-            .Select(w => new WorkerResources(w.Slot, w.Pid, w.LastHeartbeat?.ResidentBytes, w.LastHeartbeat?.OpenDescriptors, w.LastHeartbeat?.DescriptorLimit))
+            .Select(w => new WorkerResources(w.Slot, w.Pid, w.LastHeartbeat?.ResidentBytes, w.LastHeartbeat?.OpenDescriptors, w.LastHeartbeat?.DescriptorLimit,
+                w.OldestRequestAgeAt(Now)))
             .ToList();
         var sockets = _listeners.All()
             .Where(pair => pair.Listener.TcpEndPoint is not null)

@@ -22,7 +22,8 @@ internal sealed partial class Arbiter
         var empty = new List<int>();
         for (int slot = 1; slot <= _wantedWorkers; slot++)
         {
-            if (_workers.Any(w => w.Slot == slot && w.Generation == _current.Number && w.State != WorkerState.Stopping))
+            // A worker being replaced (a stuck request) still serves, but its slot gets a new worker.
+            if (_workers.Any(w => w.Slot == slot && w.Generation == _current.Number && w.State != WorkerState.Stopping && !w.BeingReplaced))
                 continue;
             if (_backoffs.TryGetValue(slot, out SlotBackoff? backoff) && backoff.NotBefore > Now)
                 continue;
@@ -90,6 +91,8 @@ internal sealed partial class Arbiter
             _process.WorkerIdentity?.GroupId,
             ReportMetrics: _process.MetricsBind is not null,
             KeyRingDirectory: KeyRingDirectory,
+            ForwardedAllowIps: Settings.ForwardedAllowIps,
+            Limits: Settings.Limits,
             Certificate: Settings.Certificate?.Material);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;

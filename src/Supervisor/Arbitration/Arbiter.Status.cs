@@ -40,7 +40,9 @@ internal sealed partial class Arbiter
                 w.LastHeartbeat?.ManagedHeapBytes,
                 w.LastHeartbeat?.OpenDescriptors,
                 w.LastHeartbeat?.DescriptorLimit,
-                w.State == WorkerState.Booting ? null : now - w.LastHeartbeatAt))
+                w.State == WorkerState.Booting ? null : now - w.LastHeartbeatAt,
+                w.OldestRequestAgeAt(now),
+                w.LastHeartbeat?.OldestRequest is { } oldest ? $"{oldest.Method} {oldest.Path}" : null))
             .ToList();
         return new StatusSnapshot(
             Environment.ProcessId,

@@ -61,6 +61,33 @@ internal sealed class ForkHostOptions
     [CommandLine("max-worker-memory", "MIB", "Recycle a worker whose RSS exceeds this many MiB, gracefully, like uWSGI's reload-on-rss (0: never). Default 0.")]
     public int MaxWorkerMemory { get; set; }
 
+    [CommandLine("limit-request-line", "BYTES", "Largest request line (method, target, version) a worker accepts; longer: 414. Kestrel's MaxRequestLineSize. Default: Kestrel's (8192), or the app's Kestrel:Limits.")]
+    public int? LimitRequestLine { get; set; }
+
+    [CommandLine("limit-request-fields", "N", "Most header fields a request may have; more: 431. Kestrel's MaxRequestHeaderCount. Default: Kestrel's (100), or the app's Kestrel:Limits.")]
+    public int? LimitRequestFields { get; set; }
+
+    [CommandLine("limit-request-field-size", "BYTES", "Largest one header field (name and value) may be; larger: 431. Checked by the worker before the app (Kestrel limits only the total, MaxRequestHeadersTotalSize, which is raised to at least this). Default: none beyond Kestrel's total (32768).")]
+    public int? LimitRequestFieldSize { get; set; }
+
+    [CommandLine("limit-request-body", "BYTES", "Largest request body; larger: 413 (0: no limit). Kestrel's MaxRequestBodySize. Default: Kestrel's (30000000), or the app's Kestrel:Limits.")]
+    public long? LimitRequestBody { get; set; }
+
+    [CommandLine("keep-alive", "SECONDS", "How long an idle keep-alive connection is kept open. Kestrel's KeepAliveTimeout. Default: Kestrel's (130), or the app's Kestrel:Limits.")]
+    public double? KeepAlive { get; set; }
+
+    [CommandLine("worker-connections", "N", "Most connections one worker holds at once; Kestrel closes those past it. Kestrel's MaxConcurrentConnections. Default: no limit, or the app's Kestrel:Limits.")]
+    public long? WorkerConnections { get; set; }
+
+    [CommandLine("request-timeout", "SECONDS", "Cancel a request's RequestAborted after this long, through ASP.NET Core's request-timeouts middleware (the default policy; the app's [RequestTimeout] and [DisableRequestTimeout] on an endpoint win); 504 if nothing was sent yet. Default none.")]
+    public double? RequestTimeout { get; set; }
+
+    [CommandLine("request-hard-timeout", "SECONDS", "A worker with a request in flight longer than this is replaced gracefully (a new worker first, then it drains within --graceful-timeout); the request and the worker's thread stacks are logged. Never killed for it. Default none.")]
+    public double? RequestHardTimeout { get; set; }
+
+    [CommandLine("dump-dir", "PATH", "With --request-hard-timeout: write a dump (with heap) of a worker with a stuck request into this directory, for dotnet-dump analyze. Needs --worker-diagnostics on. Default none.")]
+    public string? DumpDir { get; set; }
+
     [CommandLine("log-format", "text|json", "Human-readable text or compact JSON lines (one event per line). Default text.")]
     public string LogFormat { get; set; } = "text";
 
@@ -93,6 +120,9 @@ internal sealed class ForkHostOptions
 
     [CommandLine("replicas", "N", "How many supervisors of this app share the MySQL server (pods, hosts): the pool-fit check counts replicas × workers × MaximumPoolSize, plus each supervisor's own session, against max_connections. Default 1.")]
     public int Replicas { get; set; } = 1;
+
+    [CommandLine("forwarded-allow-ips", "ADDRESSES", "Peers whose X-Forwarded-For, -Proto and -Host headers are trusted (gunicorn's option): comma-separated addresses and CIDR ranges, or * for any. Default 127.0.0.1,::1.")]
+    public string ForwardedAllowIps { get; set; } = "127.0.0.1,::1";
 
     [CommandLine("inherit", "listeners|fork", "Handles workers receive: listening sockets only, or every socket as fork(2) would. Default listeners.")]
     public InheritMode Inherit { get; set; } = InheritMode.Listeners;

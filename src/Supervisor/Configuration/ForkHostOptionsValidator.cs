@@ -32,6 +32,11 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--backlog must be between 1 and 65535 (got {options.Backlog}).");
         if (options.ReadyWorkers is int readyWorkers && (readyWorkers < 1 || readyWorkers > options.Workers))
             failures.Add($"--ready-workers must be between 1 and --workers ({options.Workers}) (got {readyWorkers}); leave it out to require every wanted worker.");
+        foreach (string entry in ForwardedAllowIps(options.ForwardedAllowIps))
+        {
+            if (entry != "*" && !System.Net.IPAddress.TryParse(entry, out _) && !System.Net.IPNetwork.TryParse(entry, out _))
+                failures.Add($"--forwarded-allow-ips: '{entry}' is neither an IP address nor a CIDR range (write 10.0.0.0/8, 192.0.2.7, ::1, or * for any peer).");
+        }
         if (options.Replicas is < 1 or > 100_000)
             failures.Add($"--replicas must be between 1 and 100000 (got {options.Replicas}): the number of supervisors of this app that share the MySQL server.");
         if (options.MaxBootFailures < 1)
@@ -48,6 +53,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         CheckSeconds(failures, "--boot-timeout", options.BootTimeout);
         CheckSeconds(failures, "--graceful-timeout", options.GracefulTimeout, allowZero: true);
         CheckSeconds(failures, "--shutdown-delay", options.ShutdownDelay, allowZero: true);
+
+        RequestLimitsValidation.Check(failures, options);
 
         if (options.LogFormat is not ("text" or "json"))
             failures.Add($"--log-format must be text or json (got '{options.LogFormat}').");
@@ -75,10 +82,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         {
             try
             {
-                BindAddress parsed = BindAddress.Parse(bind);
-                // Parsed and carried to the workers with the listener; refused until the worker reads the header.
-                if (parsed.Settings.ProxyProtocol)
-                    failures.Add($"--bind '{bind}': proxy-protocol is not supported yet; remove it from the bind.");
+                BindAddress.Parse(bind);
                 if (!seen.Add(bind))
                     failures.Add($"--bind '{bind}' is given twice.");
             }
@@ -155,7 +159,7 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         return null;
     }
 
-    private static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
+    internal static void CheckSeconds(List<string> failures, string option, double value, bool allowZero = false)
     {
         if (double.IsNaN(value) || value < 0 || (!allowZero && value == 0) || value > TimeSpan.FromDays(1).TotalSeconds)
             failures.Add($"{option} must be a number of seconds {(allowZero ? "from 0" : "above 0")} up to 86400 (got {value.ToString(CultureInfo.InvariantCulture)}).");
@@ -169,4 +173,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
         mode = (UnixFileMode)Convert.ToInt32(text, 8);
         return true;
     }
+
+    /// <summary>--forwarded-allow-ips split into its entries.</summary>
+    public static IReadOnlyList<string> ForwardedAllowIps(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 }

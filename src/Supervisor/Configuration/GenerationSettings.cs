@@ -8,6 +8,10 @@ namespace ForkHost.Supervisor.Configuration;
 /// TLS certificate, read from its files again on every reload (<see cref="Tls.ServerCertificateLoader"/>). Produced only by
 /// <see cref="RunSettingsLoader"/>, after validation.
 /// </summary>
+/// <param name="Limits">What workers apply to requests (--limit-request-*, --keep-alive, --worker-connections,
+/// --request-timeout); null: nothing beyond Kestrel's defaults and the app's own.</param>
+/// <param name="RequestHardTimeout">--request-hard-timeout: a worker with a request older than this is replaced; null: never.</param>
+/// <param name="DumpDirectory">--dump-dir, a full path: where a stuck worker's dump is written; null: none is kept.</param>
 internal sealed record GenerationSettings(
     AppSpecification App,
     int Workers,
@@ -26,8 +30,14 @@ internal sealed record GenerationSettings(
     TimeSpan ShutdownDelay,
     int? ReadyWorkers,
     int Replicas,
+    Channel.RequestLimits? Limits = null,
+    TimeSpan? RequestHardTimeout = null,
+    string? DumpDirectory = null,
     Tls.ServerCertificate? Certificate = null)
 {
+    /// <summary>--forwarded-allow-ips, one address, CIDR range or "*" each; validated.</summary>
+    public IReadOnlyList<string> ForwardedAllowIps { get; init; } = ["127.0.0.1", "::1"];
+
     /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));
 

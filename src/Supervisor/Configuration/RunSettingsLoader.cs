@@ -90,17 +90,26 @@ internal static partial class RunSettingsLoader
         TimeSpan.FromSeconds(options.ShutdownDelay),
         options.ReadyWorkers,
         options.Replicas,
-        certificate);
+        RequestLimitsValidation.LimitsOf(options),
+        options.RequestHardTimeout is double hard ? TimeSpan.FromSeconds(hard) : null,
+        RequestLimitsValidation.DumpDirectoryOf(options),
+        certificate)
+    {
+        ForwardedAllowIps = ForkHostOptionsValidator.ForwardedAllowIps(options.ForwardedAllowIps),
+    };
 
     private static string FriendlyType(string type) => type switch
     {
-        "System.Int32" => "whole number",
+        "System.Int32" or "System.Int64" => "whole number",
         "System.Double" => "number",
         "System.Boolean" => "true/false value",
         _ when type.EndsWith("InheritMode", StringComparison.Ordinal) => "choice (listeners or fork)",
         _ when type.EndsWith("ForkSafetyMode", StringComparison.Ordinal) => "choice (off, warn or strict)",
         _ when type.EndsWith("BalanceMode", StringComparison.Ordinal) => "choice (shared, reuseport or dispatch)",
         _ when type.EndsWith("WorkerDiagnosticsMode", StringComparison.Ordinal) => "choice (on or off)",
+        // int? and double? options: the binder names the Nullable`1 of the type.
+        _ when type.Contains("System.Int32", StringComparison.Ordinal) || type.Contains("System.Int64", StringComparison.Ordinal) => "whole number",
+        _ when type.Contains("System.Double", StringComparison.Ordinal) => "number",
         _ => type,
     };
 

@@ -6,10 +6,10 @@ namespace ForkHost.Supervisor.Control;
 /// <summary>The human form of a <see cref="StatusSnapshot"/>: a header, then one row per worker.</summary>
 internal static class StatusTable
 {
-    private static readonly string[] Headings = ["SLOT", "PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "RSS", "FDS", "HEARTBEAT"];
+    private static readonly string[] Headings = ["SLOT", "PID", "GEN", "STATE", "UPTIME", "REQUESTS", "IN FLIGHT", "OLDEST", "RSS", "FDS", "HEARTBEAT"];
 
     /// <summary>Columns aligned to the right hold numbers; STATE and the durations read better on the left.</summary>
-    private static readonly bool[] RightAligned = [true, true, true, false, false, true, true, true, true, false];
+    private static readonly bool[] RightAligned = [true, true, true, false, false, true, true, true, true, true, false];
 
     public static string Format(StatusSnapshot status, string controlSocket)
     {
@@ -32,6 +32,8 @@ internal static class StatusTable
             Duration(w.UptimeMs),
             w.RequestsServed is { } served ? Number(served) : "-",
             w.RequestsInFlight is { } inFlight ? Number(inFlight) : "-",
+            // The oldest request in flight: how long it has run, "-" when none is.
+            w.OldestRequestAgeMs is > 0 and { } oldest ? Duration(oldest) : "-",
             w.ResidentBytes is { } rss ? Bytes(rss) : "-",
             Descriptors(w.OpenDescriptors, w.DescriptorLimit),
             w.LastHeartbeatAgeMs is { } age ? string.Create(CultureInfo.InvariantCulture, $"{age / 1000.0:0.0}s ago") : "-",

@@ -9,6 +9,9 @@ namespace ForkHost.Supervisor.Control;
 /// <param name="BootMs">From spawn to ready; null until it is ready.</param>
 /// <param name="OpenDescriptors">Descriptors the worker has open; null until its first heartbeat, or when it could not count them.</param>
 /// <param name="DescriptorLimit">Its soft RLIMIT_NOFILE; null until its first heartbeat, or when unlimited.</param>
+/// <param name="OldestRequestAgeMs">How long its oldest request in flight has run (from its last heartbeat, aged since);
+/// 0 when none is; null until its first heartbeat.</param>
+/// <param name="OldestRequest">That request's method and path ("GET /report"), or null.</param>
 internal sealed record WorkerStatus(
     int Slot,
     int Pid,
@@ -22,4 +25,6 @@ internal sealed record WorkerStatus(
     long? ManagedHeapBytes,
     int? OpenDescriptors,
     int? DescriptorLimit,
-    long? LastHeartbeatAgeMs);
+    long? LastHeartbeatAgeMs,
+    long? OldestRequestAgeMs = null,
+    string? OldestRequest = null);

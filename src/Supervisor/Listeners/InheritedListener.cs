@@ -64,11 +64,7 @@ internal static class InheritedListener
         if (!name.StartsWith(Systemd.SocketActivation.BindPrefix, StringComparison.Ordinal))
             return BindAddress.Parse(name).Settings;
         string socketName = name[Systemd.SocketActivation.BindPrefix.Length..];
-        ListenerSettings settings = BindAddress.SettingsOfSocketName(socketName);
-        // As for a --bind (ForkHostOptionsValidator): parsed and carried, refused until the worker reads the header.
-        if (settings.ProxyProtocol)
-            throw new UsageException($"socket activation (FileDescriptorName={socketName}): proxy-protocol is not supported yet; remove it from the name.");
-        return settings;
+        return BindAddress.SettingsOfSocketName(socketName);
     }
 
     private static bool IsListening(Socket socket)

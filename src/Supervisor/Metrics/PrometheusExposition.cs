@@ -84,6 +84,14 @@ internal sealed class PrometheusExposition(MetricsPublication metrics, IMetricsE
         WorkerGauge(writer, snapshot.Workers, "forkhost_worker_resident_bytes", "Resident set size of each live worker, from its last heartbeat.", w => w.ResidentBytes);
         WorkerGauge(writer, snapshot.Workers, "forkhost_worker_open_descriptors", "Descriptors each live worker has open, from its last heartbeat.", w => w.OpenDescriptors);
         WorkerGauge(writer, snapshot.Workers, "forkhost_worker_descriptor_limit", "Each live worker's soft RLIMIT_NOFILE (absent when unlimited).", w => w.DescriptorLimit);
+
+        writer.Family("forkhost_worker_oldest_request_age_seconds", "gauge",
+            "How long each live worker's oldest request in flight has run (0 with none), from its last heartbeat; --request-hard-timeout replaces a worker past it.");
+        foreach (WorkerResources worker in snapshot.Workers)
+        {
+            if (worker.OldestRequestAgeMilliseconds is long age)
+                writer.Sample(WorkerLabels(worker), age / 1000.0);
+        }
     }
 
     private static void WorkerGauge(PrometheusTextWriter writer, IReadOnlyList<WorkerResources> workers, string name, string help, Func<WorkerResources, long?> value)

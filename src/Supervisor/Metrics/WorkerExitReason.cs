@@ -10,6 +10,8 @@ internal static class WorkerExitReason
     public const string RecycledRequests = "recycled_requests";
     public const string RecycledMemory = "recycled_memory";
     public const string Unhealthy = "unhealthy";
+    /// <summary>--request-hard-timeout: replaced because a request ran longer.</summary>
+    public const string RequestStuck = "request_stuck";
     public const string BootFailure = "boot_failure";
     public const string KilledBeforeReady = "killed_before_ready";
     /// <summary>Stopped by the supervisor for any other reason: shutdown, reload, TTOU.</summary>
@@ -17,7 +19,7 @@ internal static class WorkerExitReason
 
     /// <summary>Every value, so each series exists from the start and rate() sees its first increase.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Crash, Hung, RecycledRequests, RecycledMemory, Unhealthy, BootFailure, KilledBeforeReady, Stopped];
+        [Crash, Hung, RecycledRequests, RecycledMemory, Unhealthy, RequestStuck, BootFailure, KilledBeforeReady, Stopped];
 
     public static string Of(WorkerExit exit, WorkerStopReason stopReason) => exit.Kind switch
     {
@@ -30,6 +32,7 @@ internal static class WorkerExitReason
             WorkerStopReason.RecycledRequests => RecycledRequests,
             WorkerStopReason.RecycledMemory => RecycledMemory,
             WorkerStopReason.Unhealthy => Unhealthy,
+            WorkerStopReason.RequestStuck => RequestStuck,
             _ => Stopped,
         },
     };

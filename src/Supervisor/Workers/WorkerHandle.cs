@@ -52,6 +52,18 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
     public void RecordBootFailure(string reason) => FailureReason ??= reason;
 
     /// <summary>
+    /// --request-hard-timeout: a request of its ran too long. It keeps serving, but its slot counts as empty, so a
+    /// replacement is spawned; once that one is ready this one is stopped gracefully. Set once.
+    /// </summary>
+    public bool BeingReplaced { get; private set; }
+
+    public void MarkForReplacement() => BeingReplaced = true;
+
+    /// <summary>How long its oldest request has run at <paramref name="now"/>, from its last heartbeat: 0 with none in flight, null before its first.</summary>
+    public long? OldestRequestAgeAt(long now) => LastHeartbeat is not { } heartbeat ? null
+        : heartbeat.OldestRequest is { } oldest ? oldest.AgeMilliseconds + Math.Max(0, now - LastHeartbeatAt) : 0;
+
+    /// <summary>
     /// A ready worker gets a Stop message (it finishes in-flight requests, up to <paramref name="grace"/>); a booting one,
     /// whose channel reader has not started yet, gets the matching signal instead. Either way it is killed if still there
     /// at the deadline. Stopping again only brings the deadline forward.

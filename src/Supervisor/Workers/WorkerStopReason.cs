@@ -19,6 +19,8 @@ internal enum WorkerStopReason
     RecycledMemory,
     /// <summary>It reported that it can no longer serve; replaced gracefully.</summary>
     Unhealthy,
+    /// <summary>--request-hard-timeout: a request ran longer; replaced gracefully once its replacement was ready.</summary>
+    RequestStuck,
     /// <summary>No heartbeat for --timeout: SIGTERM, then SIGKILL.</summary>
     Hung,
     /// <summary>Not ready within --boot-timeout: SIGKILL, and a boot failure.</summary>

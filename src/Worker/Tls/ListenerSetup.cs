@@ -3,7 +3,10 @@ using ForkHost.Channel;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using ForkHost.Worker.Proxies;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker.Tls;
 
@@ -61,6 +64,12 @@ internal sealed class ListenerSetup
             ListenerProtocols.Http1AndHttp2 => HttpProtocols.Http1AndHttp2,
             _ => HttpProtocols.Http1,
         };
+        // Before TLS: the balancer's header precedes the client's handshake.
+        if (settings.ProxyProtocol)
+        {
+            ILogger logger = listen.KestrelServerOptions.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.Worker.Proxies");
+            listen.Use(next => new ProxyProtocolMiddleware(next, logger).OnConnectionAsync);
+        }
         if (!settings.Tls)
             return;
         if (_certificate is null)

@@ -32,7 +32,10 @@ internal sealed class ArbiterHarness : IAsyncDisposable
         var process = new ProcessSettings(["127.0.0.1:0"], BalanceMode.Shared, 512, (UnixFileMode)0b110_110_000, null, null, "text", null, null, null, WorkerDiagnosticsMode.On, MetricsBind: null, StateDir: null);
         Arbiter = new Arbiter(process, GenerationOf(1, Settings), _listeners, dispatcher: null, Launcher, Loader, _notifier, Time,
             reopenLogs: () => { }, startSuccessor: startSuccessor ?? (() => throw new InvalidOperationException("no successor in this test")),
-            predecessor: null, Health, Metrics, Logger);
+            predecessor: null, Health, Metrics, Logger)
+        {
+            StackCapture = StackCapture,
+        };
     }
 
     public static GenerationSettings DefaultSettings { get; } = new(
@@ -44,6 +47,9 @@ internal sealed class ArbiterHarness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
     public FakeWorkerLauncher Launcher { get; } = new();
+
+    /// <summary>Stands in for reading a stuck worker's stacks through its diagnostics socket.</summary>
+    public FakeStackCapture StackCapture { get; } = new();
 
     /// <summary>What the loop publishes for the fleet endpoint (/livez, /readyz), as the endpoint reads it.</summary>
     public SupervisorHealth Health { get; }

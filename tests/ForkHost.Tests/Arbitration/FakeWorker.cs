@@ -69,9 +69,10 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
 
     public void Ready() => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42, ConnectionHeadroom: 100), []));
 
-    public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20, string? unhealthy = null) =>
+    public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20, string? unhealthy = null, InFlightRequestReport? oldestRequest = null) =>
         events.MessageReceived(new ReceivedMessage(
-            new HeartbeatMessage(requestsServed, 0, residentBytes, 10 << 20, OpenDescriptors: 40, DescriptorLimit: 1024, ConnectionHeadroom: 100, ConnectionsReceived: 0, unhealthy), []));
+            new HeartbeatMessage(requestsServed, oldestRequest is null ? 0 : 1, residentBytes, 10 << 20, OpenDescriptors: 40, DescriptorLimit: 1024, ConnectionHeadroom: 100,
+                ConnectionsReceived: 0, unhealthy, oldestRequest), []));
 
     public void ReportMetrics(MetricsMessage metrics) => events.MessageReceived(new ReceivedMessage(metrics, []));
 

@@ -16,7 +16,6 @@ public sealed class TlsStartupTests : IDisposable
     [InlineData("missing-key", "--keyfile '{missing}' does not exist; give the path of the private key")]
     [InlineData("no-certificate", "--bind 'https://127.0.0.1:0': an https bind needs a certificate; give --certfile and --keyfile")]
     [InlineData("unknown-option", "--bind 'https://127.0.0.1:0?protocol=http2': unknown option 'protocol'; a bind takes 'protocols' and 'proxy-protocol'")]
-    [InlineData("proxy-protocol", "--bind 'https://127.0.0.1:0?proxy-protocol': proxy-protocol is not supported yet; remove it from the bind.")]
     [InlineData("cleartext-alpn", "--bind 'http://127.0.0.1:0?protocols=http1andhttp2': protocols=http1andhttp2 needs TLS")]
     public async Task Bad_tls_input_is_one_line_and_exit_2(string what, string expected)
     {
@@ -47,9 +46,6 @@ public sealed class TlsStartupTests : IDisposable
                 break;
             case "unknown-option":
                 bind += "?protocol=http2";
-                break;
-            case "proxy-protocol":
-                bind += "?proxy-protocol";
                 break;
             case "cleartext-alpn":
                 bind = "http://127.0.0.1:0?protocols=http1andhttp2";

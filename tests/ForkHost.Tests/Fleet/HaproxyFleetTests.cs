@@ -13,7 +13,9 @@ namespace ForkHost.Tests.Fleet;
 /// A fleet as users run one: a real HAProxy in front of 3 supervisors (2 Comments workers each, one MariaDB), with
 /// health checks on each supervisor's <c>/readyz</c>. Under continuous GET and POST load every supervisor is restarted
 /// in turn with SIGTERM, then upgraded in turn with USR2. With a <c>--shutdown-delay</c> longer than HAProxy's check
-/// interval no request fails and every acknowledged POST is stored.
+/// interval no request fails and every acknowledged POST is stored. The posts are one logged-in user's: the
+/// supervisors share one <c>--state-dir</c>, as replicas behind a load balancer share one key ring, so every worker of
+/// every one of them accepts the login cookie and the antiforgery token.
 /// </summary>
 [Collection(MySqlCollection.Name)]
 public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelper output) : IAsyncLifetime
@@ -43,8 +45,9 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
     private async Task<(int Failed, int Answered, string Detail)> RollThroughFleetAsync(int shutdownDelaySeconds, bool upgrade)
     {
         string marker = $"fleet-{Guid.NewGuid():N}";
+        string state = Path.Combine(_directory, "state");
         for (int i = 0; i < 3; i++)
-            _members.Add(new FleetMember(FreePort(), FreePort()));
+            _members.Add(new FleetMember(FreePort(), FreePort(), state));
         foreach (FleetMember member in _members)
             member.Start(mySql.ConnectionString, shutdownDelaySeconds);
         foreach (FleetMember member in _members)
@@ -54,7 +57,7 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         var address = new Uri($"http://127.0.0.1:{frontend.ToString(CultureInfo.InvariantCulture)}/");
         await WaitForHaproxyAsync(address, _haproxy);
 
-        var load = new FleetLoad(address, marker);
+        var load = await FleetLoad.StartAsync(address, marker);
         await Task.Delay(500);
         foreach (FleetMember member in _members)
         {
@@ -168,7 +171,8 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
     }
 
     /// <summary>One supervisor of the fleet, on fixed ports so that a restart comes back where HAProxy looks.</summary>
-    private sealed class FleetMember(int port, int metricsPort) : IAsyncDisposable
+    /// <param name="state">The --state-dir every member shares: one key ring for the fleet.</param>
+    private sealed class FleetMember(int port, int metricsPort, string state) : IAsyncDisposable
     {
         private int? _successor;
 
@@ -181,7 +185,8 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
                 ["run", "--app", RepositoryPaths.CommentsApp, "--workers", "2",
                     "--bind", $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}",
                     "--metrics-bind", $"127.0.0.1:{MetricsPort.ToString(CultureInfo.InvariantCulture)}",
-                    "--shutdown-delay", shutdownDelaySeconds.ToString(CultureInfo.InvariantCulture), "--graceful-timeout", "10"],
+                    "--shutdown-delay", shutdownDelaySeconds.ToString(CultureInfo.InvariantCulture), "--graceful-timeout", "10",
+                    "--state-dir", state],
                 new Dictionary<string, string> { ["FORKHOST_MYSQL"] = connectionString + ";MaximumPoolSize=10" });
 
         /// <summary>SIGTERM, as systemd or Kubernetes stops it; then a new supervisor on the same ports.</summary>
@@ -220,18 +225,19 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         }
     }
 
-    /// <summary>Keep-alive clients through HAProxy: two GET loops and two POST loops, every failure recorded.</summary>
+    /// <summary>Keep-alive clients through HAProxy, logged in once: two GET loops and two POST loops, every failure recorded.</summary>
     private sealed class FleetLoad
     {
-        private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        private readonly CommentsClient _client;
         private readonly CancellationTokenSource _stop = new();
         private readonly List<string> _failures = [];
         private readonly List<string> _acknowledged = [];
         private readonly Task _loops;
         private int _answered;
 
-        public FleetLoad(Uri address, string marker)
+        private FleetLoad(CommentsClient client, Uri address, string marker)
         {
+            _client = client;
             _loops = Task.WhenAll(Enumerable.Range(0, 4).Select(loop => Task.Run(async () =>
             {
                 for (int i = 0; !_stop.IsCancellationRequested; i++)
@@ -242,18 +248,18 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
                         if (post)
                         {
                             string content = $"{marker}-{loop}-{i}";
-                            using HttpResponseMessage posted = await _client.PostAsync(address, new FormUrlEncodedContent([new("contents", content)]));
-                            if (posted.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found)
+                            CommentPost posted = await _client.PostCommentAsync(content);
+                            if (posted.Stored)
                             {
                                 lock (_acknowledged) _acknowledged.Add(content);
                                 Interlocked.Increment(ref _answered);
                             }
                             else
-                                lock (_failures) _failures.Add($"POST: HTTP {(int)posted.StatusCode}");
+                                lock (_failures) _failures.Add($"POST: {posted}");
                         }
                         else
                         {
-                            using HttpResponseMessage response = await _client.GetAsync(new Uri(address, $"/echo?n={i}"));
+                            using HttpResponseMessage response = await _client.Http.GetAsync(new Uri(address, $"/echo?n={i}"));
                             if (response.IsSuccessStatusCode)
                                 Interlocked.Increment(ref _answered);
                             else
@@ -266,6 +272,14 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
                     }
                 }
             })));
+        }
+
+        /// <summary>Logs in through HAProxy (the login page, the credentials and the next page may each reach another supervisor), then starts the loops.</summary>
+        public static async Task<FleetLoad> StartAsync(Uri address, string marker)
+        {
+            var client = new CommentsClient(address);
+            await client.LogInAsync();
+            return new FleetLoad(client, address, marker);
         }
 
         public int Answered => Volatile.Read(ref _answered);

@@ -10,18 +10,28 @@ internal static class ForkHostProcess
     /// <summary>Starts <c>forkhost ARGS</c> (JSON logs are added for "run").</summary>
     /// <param name="descriptorLimit">RLIMIT_NOFILE, soft and hard, for it and so its workers.</param>
     /// <param name="workingDirectory">Where it runs (it reads appsettings.json from there); default: the test's.</param>
+    /// <param name="unsetEnvironment">Variables of the test's environment it does not get (HOME, say).</param>
     public static SupervisorProcess Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, string? executable = null,
-        int? descriptorLimit = null, string? workingDirectory = null) =>
+        int? descriptorLimit = null, string? workingDirectory = null, IEnumerable<string>? unsetEnvironment = null) =>
         SupervisorProcess.Start(new SupervisorStartInfo
         {
             Executable = executable ?? RepositoryPaths.Supervisor,
             Arguments = args.ToList(),
-            Environment = environment?.ToDictionary(e => e.Key, e => (string?)e.Value) ?? [],
+            Environment = (environment ?? new Dictionary<string, string>()).Select(e => KeyValuePair.Create(e.Key, (string?)e.Value))
+                .Concat((unsetEnvironment ?? []).Select(name => KeyValuePair.Create(name, (string?)null)))
+                .Prepend(KeyValuePair.Create("STATE_DIRECTORY", (string?)StateDirectory))
+                .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value),
             DescriptorLimit = descriptorLimit,
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             StopGracePeriod = TimeSpan.Zero,
         });
+
+    /// <summary>
+    /// The state directory (the Data Protection key ring) of every supervisor a test starts without naming one: in the
+    /// build output, never the user's ~/.local/state/forkhost. A test's own STATE_DIRECTORY, or its unsetting, wins.
+    /// </summary>
+    public static string StateDirectory { get; } = Path.Combine(AppContext.BaseDirectory, "test-state");
 
     public static SupervisorProcess Run(string app, params string[] options) => Start(["run", "--app", app, .. options]);
 

@@ -66,7 +66,7 @@ public sealed class PrometheusExpositionTests
              KeyValuePair.Create(RequestDurationKey.Overflowed, MetricsReports.Fast(1))],
             MetricsReports.Connections(3), ActiveRequests: 4, ActiveConnections: 6);
         var snapshot = new FleetMetricsSnapshot(http,
-            [new WorkerResources(1, 4321, 50_000_000, 200, 1024), new WorkerResources(2, 4322, null, null, null)],
+            [new WorkerResources(1, 4321, 50_000_000, 200, 1024, OldestRequestAgeMilliseconds: 12_500), new WorkerResources(2, 4322, null, null, null)],
             [KeyValuePair.Create("booting", 0L), KeyValuePair.Create("ready", 2L), KeyValuePair.Create("stopping", 0L)],
             [.. WorkerExitReason.All.Select(reason => KeyValuePair.Create(reason, reason == WorkerExitReason.RecycledRequests ? 2L : 0L))],
             [KeyValuePair.Create("completed", 1L)], [KeyValuePair.Create("handed_over", 0L)],
@@ -82,6 +82,8 @@ public sealed class PrometheusExpositionTests
         Assert.Contains("forkhost_worker_exits_total{reason=\"recycled_requests\"} 2\n", text);
         Assert.Contains("forkhost_worker_exits_total{reason=\"boot_failure\"} 0\n", text);
         Assert.Contains("forkhost_worker_resident_bytes{worker_id=\"1\",pid=\"4321\"} 50000000\n", text);
+        Assert.Contains("forkhost_worker_oldest_request_age_seconds{worker_id=\"1\",pid=\"4321\"} 12.5\n", text);
+        Assert.Contains("forkhost_worker_exits_total{reason=\"request_stuck\"} 0\n", text);
         Assert.DoesNotContain("pid=\"4322\"", text);
         // The handshake is done by the kernel; nobody accepted, so the connection waits in the queue.
         Assert.Contains($"forkhost_listen_backlog_depth{{address=\"http://127.0.0.1:{port}\"}} 1\n", text);

@@ -1,26 +1,32 @@
-using System.Net;
 using ForkHost.Logging;
 using ForkHost.Tests.Infrastructure;
 using ForkHost.Tests.MySql;
 
 namespace ForkHost.Tests.Service;
 
-/// <summary>SIGHUP under load: a new generation takes over before the old one drains, and nothing is lost.</summary>
+/// <summary>
+/// SIGHUP under load: a new generation takes over before the old one drains, and nothing is lost. The posts are a
+/// logged-in user's, with the antiforgery token of one page: every generation's workers accept both.
+/// </summary>
 [Collection(MySqlCollection.Name)]
-public sealed class ReloadTests(MySqlServerFixture mySql)
+public sealed class ReloadTests(MySqlServerFixture mySql) : IDisposable
 {
+    private readonly string _state = Directory.CreateTempSubdirectory("forkhost-reload-state-").FullName;
+
     [Fact]
     public async Task Five_reloads_under_continuous_load_fail_no_request_and_every_acknowledged_post_is_stored()
     {
         string marker = $"reload-{Guid.NewGuid():N}";
         await using var forkhost = ForkHostProcess.Start(
-            ["run", "--app", RepositoryPaths.CommentsApp, "--workers", "2", "--bind", "127.0.0.1:0", "--graceful-timeout", "10"],
+            ["run", "--app", RepositoryPaths.CommentsApp, "--workers", "2", "--bind", "127.0.0.1:0", "--graceful-timeout", "10", "--state-dir", _state],
             new Dictionary<string, string> { ["FORKHOST_MYSQL"] = mySql.ConnectionString + ";MaximumPoolSize=20" });
         Uri address = await forkhost.WaitForHttpAddressAsync();
         await forkhost.WaitForAllReadyAsync();
 
-        // Keep-alive clients that retry what HTTP allows: HttpClient's own behaviour, nothing added.
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromSeconds(30) };
+        // Keep-alive clients that retry what HTTP allows: HttpClient's own behaviour, nothing added. One login for all.
+        using var comments = new CommentsClient(address);
+        await comments.LogInAsync();
+        HttpClient client = comments.Http;
         using var stop = new CancellationTokenSource();
         var failures = new List<string>();
         var acknowledged = new List<string>();
@@ -34,12 +40,11 @@ public sealed class ReloadTests(MySqlServerFixture mySql)
                     if (i % 3 == 0)
                     {
                         string content = $"{marker}-{loop}-{i}";
-                        using HttpResponseMessage posted = await client.PostAsync(new Uri(address, "/"),
-                            new FormUrlEncodedContent([new("contents", content)]));
-                        if (posted.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found)
+                        CommentPost posted = await comments.PostCommentAsync(content);
+                        if (posted.Stored)
                             lock (acknowledged) acknowledged.Add(content);
                         else
-                            lock (failures) failures.Add($"POST: HTTP {(int)posted.StatusCode}");
+                            lock (failures) failures.Add($"POST: {posted}");
                     }
                     else
                     {
@@ -79,4 +84,5 @@ public sealed class ReloadTests(MySqlServerFixture mySql)
         Assert.All(acknowledged, content => Assert.Contains(content, stored));
     }
 
+    public void Dispose() => Directory.Delete(_state, recursive: true);
 }

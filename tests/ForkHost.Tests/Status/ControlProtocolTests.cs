@@ -102,15 +102,15 @@ public sealed class ControlProtocolTests
 
         var status = new StatusSnapshot(10, "1.0.0", 1000, 1, 2, 2, 1, Ready: false, RequiredReadyWorkers: 2, null, "booting generation 2", ["http://127.0.0.1:8000"],
         [
-            new WorkerStatus(1, 11, 1, "ready", 900, 100, 5, 0, 1 << 20, 1 << 19, 57, 256, 300),
+            new WorkerStatus(1, 11, 1, "ready", 900, 100, 5, 1, 1 << 20, 1 << 19, 57, 256, 300, OldestRequestAgeMs: 2_500, OldestRequest: "GET /report"),
             new WorkerStatus(2, 12, 1, "booting", 50, null, null, null, null, null, null, null, null),
         ]);
         string[] lines = StatusTable.Format(status, "/run/x.sock").Split('\n');
         Assert.EndsWith("generation 1, reload: booting generation 2", lines[0]);
         Assert.Equal("workers: 2 wanted, 2 live, 1 ready", lines[1]);
         Assert.Equal("ready: no (1 of 2 ready, --ready-workers 2)", lines[2]);
-        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["2", "12", "1", "booting", "0.1s", "-", "-", "-", "-", "-"]);
-        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["1", "11", "1", "ready", "0.9s", "5", "0", "1.0", "MiB", "57/256", "0.3s", "ago"]);
+        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["2", "12", "1", "booting", "0.1s", "-", "-", "-", "-", "-", "-"]);
+        Assert.Contains(lines, l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is ["1", "11", "1", "ready", "0.9s", "5", "1", "2.5s", "1.0", "MiB", "57/256", "0.3s", "ago"]);
         Assert.Equal("?/256", StatusTable.Descriptors(null, 256));
         Assert.Equal("57", StatusTable.Descriptors(57, null));
     }

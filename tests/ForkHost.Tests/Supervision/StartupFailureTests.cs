@@ -49,6 +49,7 @@ public sealed class StartupFailureTests
         { ["--app", "HELLO", "--state-dir", "/proc/forkhost-state"], "--state-dir '/proc/forkhost-state': cannot create /proc/forkhost-state" },
         { ["--app", "HELLO", "--state-dir", "/etc/hostname"], "--state-dir '/etc/hostname': /etc/hostname is a file; give a directory" },
         { ["--app", "TESTAPPS"], "app types (ForkHost.TestApps." },
+        { ["--app", "HELLO", "--forwarded-allow-ips", "127.0.0.1,proxy.internal"], "--forwarded-allow-ips: 'proxy.internal' is neither an IP address nor a CIDR range" },
         { ["--app", "HELLO", "--log-format", "xml"], "--log-format must be text or json (got 'xml')" },
         { ["--app", "HELLO", "--timeout", "-1"], "--timeout must be a number of seconds above 0" },
         { ["--app", "HELLO", "--inherit", "everything"], "--inherit: 'everything' is not a valid choice (listeners or fork)" },

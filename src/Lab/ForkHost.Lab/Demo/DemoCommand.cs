@@ -106,6 +106,7 @@ internal static partial class DemoCommand
             }
         }
 
+        string? stateDirectory = null;
         try
         {
             string connectionString = scenario.PoolSettings.Length == 0 ? server.ConnectionString : $"{server.ConnectionString};{scenario.PoolSettings}";
@@ -118,11 +119,13 @@ internal static partial class DemoCommand
             if (scenario.MaxRequests > 0)
                 arguments.AddRange(["--max-requests", Number(scenario.MaxRequests), "--max-requests-jitter", "10"]);
 
+            // The scenario's key ring is as throwaway as its server: not the user's ~/.local/state/forkhost.
+            stateDirectory = Directory.CreateTempSubdirectory("forkhost-demo-state-").FullName;
             await using var supervisor = SupervisorProcess.Start(new SupervisorStartInfo
             {
                 Arguments = arguments,
                 // The connection string travels in the environment, not on a command line that ps shows.
-                Environment = new Dictionary<string, string?> { ["FORKHOST_MYSQL"] = connectionString },
+                Environment = new Dictionary<string, string?> { ["FORKHOST_MYSQL"] = connectionString, ["STATE_DIRECTORY"] = stateDirectory },
                 Echo = options.Verbose ? Console.Error : null,
                 // A broken scenario logs an error per failed request; the demo needs only the start-up events.
                 RetainedLines = 20_000,
@@ -158,6 +161,8 @@ internal static partial class DemoCommand
         }
         finally
         {
+            if (stateDirectory is not null)
+                Directory.Delete(stateDirectory, recursive: true);
             if (savedWaitTimeout is int saved)
                 await SetGlobalWaitTimeoutAsync(server.ConnectionString, saved);
         }

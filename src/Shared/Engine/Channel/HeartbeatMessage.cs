@@ -10,6 +10,7 @@ namespace ForkHost.Channel;
 /// <see cref="ConnectionHeadroom"/> this tells the supervisor how many it may send: received + headroom, in all.
 /// </param>
 /// <param name="Unhealthy">Why the worker cannot serve any more, or null; the supervisor then replaces it.</param>
+/// <param name="OldestRequest">The request in flight the longest, or null when none is (--request-hard-timeout, status, metrics).</param>
 internal sealed record HeartbeatMessage(
     long RequestsServed,
     int RequestsInFlight,
@@ -19,7 +20,8 @@ internal sealed record HeartbeatMessage(
     int? DescriptorLimit,
     int ConnectionHeadroom,
     long ConnectionsReceived,
-    string? Unhealthy) : ChannelMessage
+    string? Unhealthy,
+    InFlightRequestReport? OldestRequest = null) : ChannelMessage
 {
     public override ChannelMessageType Type => ChannelMessageType.Heartbeat;
 }

@@ -20,6 +20,9 @@ namespace ForkHost.Channel;
 /// found no usable state directory, and then each worker's keys live in its memory only.</param>
 /// <param name="Certificate">The generation's certificate for its https:// listeners (--certfile/--keyfile or
 /// Kestrel:Certificates:Default); null when none is configured.</param>
+/// <param name="ForwardedAllowIps">--forwarded-allow-ips: peers whose X-Forwarded-* headers are honoured; null: loopback only.</param>
+/// <param name="Limits">--limit-request-*, --keep-alive, --worker-connections and --request-timeout, each null when not
+/// given (Kestrel's own value, or the app's Kestrel:Limits, then applies).</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -35,4 +38,6 @@ internal sealed record WorkerConfiguration(
     uint? RunAsGroupId = null,
     bool ReportMetrics = false,
     string? KeyRingDirectory = null,
+    IReadOnlyList<string>? ForwardedAllowIps = null,
+    RequestLimits? Limits = null,
     TlsCertificate? Certificate = null);

@@ -57,6 +57,12 @@ internal static class EventIds
     public const int WorkerCrashed = 1111;
     public const int WorkerRecycling = 1112;
     public const int WorkerKilledBeforeReady = 1113;
+    public const int WorkerRequestStuck = 1114;
+    public const int WorkerStacks = 1115;
+    public const int WorkerStacksUnavailable = 1116;
+    public const int WorkerDumpWritten = 1117;
+    public const int WorkerReplacingStuck = 1118;
+    public const int WorkerDumpFailed = 1119;
 
     // 1200–1299 supervisor: control socket (forkhost status).
     public const int ControlSocketListening = 1200;
@@ -110,6 +116,9 @@ internal static class EventIds
     public const int WorkerAcceptResumed = 2014;
     public const int WorkerAcceptEnded = 2015;
     public const int WorkerConnectionLost = 2016;
+
+    // Worker: the edge (proxies).
+    public const int WorkerProxyHeaderRejected = 2030;
 
     // 3000–3099 fork safety (inherited connections, audit).
     public const int ForkSafetyAudit = 3000;
