@@ -4,20 +4,25 @@
 Each round opens 8 fresh connections at once (Connection: close), so whichever workers are accepting get a chance to
 answer, whatever the accept-wakeup order of the server. The time is measured from --t0-ns (the moment the caller
 started the server, time.time_ns() clock) to the first response that completes the set.
-  await_workers.py --port P --workers N --t0-ns NS [--exclude PID,PID] [--timeout S]
+  await_workers.py --port P --workers N --t0-ns NS [--exclude PID,PID] [--timeout S] [--https]
 --exclude: pids that do not count (the old generation, when timing a reload).
 """
 import argparse
 import concurrent.futures
 import http.client
 import json
+import ssl
 import sys
 import time
 
 
-def ask(port):
+def ask(port, https=False):
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        if https:
+            # Any certificate: the bench's own throwaway one.
+            connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=2, context=ssl._create_unverified_context())
+        else:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         connection.request("GET", "/plain", headers={"Connection": "close"})
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
@@ -36,13 +41,14 @@ def main():
     parser.add_argument("--t0-ns", type=int, required=True)
     parser.add_argument("--exclude", default="")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--https", action="store_true", help="the server speaks TLS (any certificate is accepted)")
     args = parser.parse_args()
     exclude = {int(p) for p in args.exclude.split(",") if p}
     seen = {}
     deadline = time.monotonic() + args.timeout
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         while time.monotonic() < deadline:
-            for answer in pool.map(lambda _: ask(args.port), range(8)):
+            for answer in pool.map(lambda _: ask(args.port, args.https), range(8)):
                 if answer and answer[0] not in exclude and answer[0] not in seen:
                     seen[answer[0]] = answer[1]
             if len(seen) >= args.workers:

@@ -3,12 +3,13 @@
 BENCH_ECHO_PATH="/echo?n=42&pad=64"
 
 # wrk at the fixed duration and concurrency; "close" adds Connection: close (a new TCP connection per request).
+# BENCH_SCHEME=https measures over TLS (bench/https.sh).
 run_wrk() {
   local out=$1 path=$2 mode=$3 seconds=${4:-$BENCH_DURATION} script=${5:-stats.lua}
   local headers=()
   [[ $mode == close ]] && headers=(-H "Connection: close")
   wrk -t "$BENCH_THREADS" -c "$BENCH_CONNECTIONS" -d "${seconds}s" --timeout 5s "${headers[@]}" \
-    -s "$BENCH_ROOT/bench/lib/$script" "http://127.0.0.1:$SERVER_PORT$path" | tail -n 1 >"$out"
+    -s "$BENCH_ROOT/bench/lib/$script" "${BENCH_SCHEME:-http}://127.0.0.1:$SERVER_PORT$path" | tail -n 1 >"$out"
 }
 
 # All of one server's figures. Call right after a start_* function.

@@ -119,7 +119,8 @@ internal static partial class RunCommand
                 : null;
 
             // Only now does app code run: the load step of generation 1.
-            var loader = new GenerationLoader(args, process, fleet?.Listener.TcpEndPoint, loggerFactory);
+            var loader = new GenerationLoader(args, process, fleet?.Listener.TcpEndPoint, loggerFactory,
+                tlsListeners: [.. listeners.Where(l => l.Settings.Tls).Select(l => l.Address)]);
             GenerationLoadResult first = await loader.LoadAsync(1, settings.Generation, settings.Configuration, CancellationToken.None);
             if (first.Loaded is not { } generation)
                 return first.ExitCode == ExitCodes.Usage ? Program.UsageError(first.Refusal!) : first.ExitCode;

@@ -7,7 +7,8 @@ namespace ForkHost.Worker;
 /// (<paramref name="Descriptor"/> null) and connections arriving one by one on the channel, tagged with
 /// <paramref name="Index"/>, the listener's position in the Handles message.
 /// </summary>
-internal sealed record ReceivedListener(int? Descriptor, string Address, int Index);
+/// <param name="Settings">How to serve it, as the supervisor parsed its --bind: TLS, HTTP versions, PROXY protocol.</param>
+internal sealed record ReceivedListener(int? Descriptor, string Address, int Index, ListenerSettings Settings);
 
 /// <summary>Everything the supervisor sent before the worker may boot.</summary>
 internal sealed record BootInstructions(
@@ -37,14 +38,16 @@ internal sealed record BootInstructions(
             HandleDescription description = handles.Handles[i];
             if (description.Kind == HandleKind.DispatchedListener)
             {
-                listeners.Add(new ReceivedListener(null, description.Address ?? $"listener {listeners.Count}", listeners.Count));
+                listeners.Add(new ReceivedListener(null, description.Address ?? $"listener {listeners.Count}", listeners.Count,
+                    description.Listener ?? ListenerSettings.Http));
                 continue;
             }
             int fd = second.Descriptors[nextDescriptor++];
             switch (description.Kind)
             {
                 case HandleKind.Listener:
-                    listeners.Add(new ReceivedListener(fd, description.Address ?? $"fd {fd}", listeners.Count));
+                    listeners.Add(new ReceivedListener(fd, description.Address ?? $"fd {fd}", listeners.Count,
+                        description.Listener ?? ListenerSettings.Http));
                     break;
                 case HandleKind.InheritedConnection:
                     connections.Add(new InheritedConnection(

@@ -9,8 +9,10 @@ using ForkHost.Worker.Draining;
 using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
+using ForkHost.Worker.Tls;
 using ForkHost.Worker.Proxies;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Builder;
@@ -89,6 +91,7 @@ internal sealed partial class WorkerHost
         });
         // ForkHost's configuration (as the load step saw it) over the app's own.
         builder.Configuration.AddConfiguration(settings);
+        ListenerSetup.HideDefaultCertificate(builder.Configuration);
         builder.Logging.ClearProviders();
         builder.Services.AddSerilog(_serilog, dispose: false);
         _keyRing.AddTo(builder.Services, builder.Environment.ApplicationName);
@@ -138,15 +141,16 @@ internal sealed partial class WorkerHost
             _descriptors,
             _health,
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.Worker.Accepting")));
+        var setup = new ListenerSetup(configuration.Certificate);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             foreach (ReceivedListener listener in _instructions.Listeners)
             {
                 if (listener.Descriptor is int descriptor)
-                    kestrel.ListenHandle((ulong)descriptor);
+                    kestrel.ListenHandle((ulong)descriptor, listen => setup.Apply(listen, listener));
                 else
-                    kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address));
+                    kestrel.Listen(new DispatchedEndPoint(listener.Index, listener.Address), listen => setup.Apply(listen, listener));
             }
         });
     }
@@ -154,7 +158,7 @@ internal sealed partial class WorkerHost
     private async Task CountRequest(HttpContext http, RequestDelegate next)
     {
         if (_drain.IsDraining)
-            http.Response.Headers.Connection = "close";
+            CloseAfterThisRequest(http);
         _counters.RequestStarted();
         long request = _counters.Requests.Started(http.Request.Method, http.Request.Path.Value ?? "/");
         _drain.RequestStarted();
@@ -171,6 +175,20 @@ internal sealed partial class WorkerHost
             if (_accessLog is { } log)
                 LogRequest(log, http.Connection.RemoteIpAddress?.ToString() ?? "-", http.Request.Method, http.Request.Path.Value ?? "/", http.Response.StatusCode, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
+    }
+
+    /// <summary>
+    /// While draining, the client is told to take its next request elsewhere. HTTP/1.x: "Connection: close" on this
+    /// response. HTTP/2 has no such header (connection-specific headers are not allowed there): a close requested on the
+    /// connection makes Kestrel send GOAWAY, after which the client finishes the streams it has open here and starts
+    /// new ones on a new connection, which another worker accepts.
+    /// </summary>
+    private static void CloseAfterThisRequest(HttpContext http)
+    {
+        if (HttpProtocol.IsHttp2(http.Request.Protocol) || HttpProtocol.IsHttp3(http.Request.Protocol))
+            http.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        else
+            http.Response.Headers.Connection = "close";
     }
 
     /// <summary>

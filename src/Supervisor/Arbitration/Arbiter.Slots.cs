@@ -92,11 +92,12 @@ internal sealed partial class Arbiter
             ReportMetrics: _process.MetricsBind is not null,
             KeyRingDirectory: KeyRingDirectory,
             ForwardedAllowIps: Settings.ForwardedAllowIps,
-            Limits: Settings.Limits);
+            Limits: Settings.Limits,
+            Certificate: Settings.Certificate?.Material);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners
-            .Select(l => new HandleDescription(dispatched ? HandleKind.DispatchedListener : HandleKind.Listener, Address: l.Address))
+            .Select(l => new HandleDescription(dispatched ? HandleKind.DispatchedListener : HandleKind.Listener, Address: l.Address, Listener: l.Settings))
             .Concat(inherited.Select(h => h.Description))
             .ToList();
         var descriptors = (dispatched ? [] : listeners.Select(l => l.Descriptor)).Concat(inherited.Select(h => h.Descriptor)).ToList();

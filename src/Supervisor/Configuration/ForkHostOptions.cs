@@ -19,7 +19,7 @@ internal sealed class ForkHostOptions
     [CommandLine("workers", "N", "Number of worker processes. Default: number of CPUs.")]
     public int Workers { get; set; } = Environment.ProcessorCount;
 
-    [CommandLine("bind", "ADDRESS", "HOST:PORT, [IPv6]:PORT or unix:/path; repeatable. Port 0 picks a free port. Default 127.0.0.1:8000.")]
+    [CommandLine("bind", "ADDRESS", "HOST:PORT, [IPv6]:PORT or unix:/path, plain HTTP; https://HOST:PORT or https://unix:/path for TLS (with --certfile); options after ?, as ?protocols=http2 (h2c on a cleartext bind). Repeatable. Port 0 picks a free port. Default 127.0.0.1:8000.")]
     public List<string> Bind { get; set; } = [];
 
     [CommandLine("balance", "shared|reuseport|dispatch", "shared: one listening socket all workers accept on; reuseport: one SO_REUSEPORT socket per worker slot (the kernel spreads by hash); dispatch: the supervisor accepts and hands connections to the workers in turn (even keep-alive spread). Default shared.")]
@@ -30,6 +30,12 @@ internal sealed class ForkHostOptions
 
     [CommandLine("unix-socket-mode", "OCTAL", "Permissions of unix: socket files. Default 660.")]
     public string UnixSocketMode { get; set; } = "660";
+
+    [CommandLine("certfile", "PATH", "The TLS certificate for https:// binds, PEM, the certificate then its intermediates (certbot's fullchain.pem); read by the supervisor at start and on HUP. Default: Kestrel:Certificates:Default:Path from the configuration, else none.")]
+    public string? CertFile { get; set; }
+
+    [CommandLine("keyfile", "PATH", "The certificate's private key, PEM (certbot's privkey.pem); read by the supervisor, never by workers. Default: in the --certfile file.")]
+    public string? KeyFile { get; set; }
 
     [CommandLine("timeout", "SECONDS", "Kill and replace a worker silent for this long (no heartbeat). Default 30.")]
     public double Timeout { get; set; } = 30;

@@ -4,7 +4,8 @@ namespace ForkHost.Supervisor.Configuration;
 
 /// <summary>
 /// Settings a generation of workers runs with, which a reload (SIGHUP) may change: the app, the number of workers,
-/// the timeouts, recycling, the stop sequence, readiness, and the fork-safety and MySQL settings of the load step. Produced only by
+/// the timeouts, recycling, the stop sequence, readiness, the fork-safety and MySQL settings of the load step, and the
+/// TLS certificate, read from its files again on every reload (<see cref="Tls.ServerCertificateLoader"/>). Produced only by
 /// <see cref="RunSettingsLoader"/>, after validation.
 /// </summary>
 /// <param name="Limits">What workers apply to requests (--limit-request-*, --keep-alive, --worker-connections,
@@ -31,7 +32,8 @@ internal sealed record GenerationSettings(
     int Replicas,
     Channel.RequestLimits? Limits = null,
     TimeSpan? RequestHardTimeout = null,
-    string? DumpDirectory = null)
+    string? DumpDirectory = null,
+    Tls.ServerCertificate? Certificate = null)
 {
     /// <summary>--forwarded-allow-ips, one address, CIDR range or "*" each; validated.</summary>
     public IReadOnlyList<string> ForwardedAllowIps { get; init; } = ["127.0.0.1", "::1"];

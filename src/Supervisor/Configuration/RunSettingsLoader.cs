@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using ForkHost.Apps;
+using ForkHost.Supervisor.Listeners;
+using ForkHost.Supervisor.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,11 +16,14 @@ namespace ForkHost.Supervisor.Configuration;
 /// </summary>
 internal static partial class RunSettingsLoader
 {
-    /// <exception cref="UsageException">A bad value, a malformed file: one line per failure, naming the option.</exception>
+    /// <exception cref="UsageException">A bad value, a malformed file, a certificate that cannot serve: one line per failure, naming the option.</exception>
     public static RunSettings Load(IReadOnlyList<string> args)
     {
         (IConfiguration configuration, ForkHostOptions options) = Bind(args);
-        return new RunSettings(ProcessSettingsOf(options), GenerationSettingsOf(options), configuration);
+        ServerCertificate? certificate = ServerCertificateLoader.Load(options, configuration, DateTimeOffset.UtcNow);
+        if (certificate is null && ForkHostOptionsValidator.EffectiveBinds(options).FirstOrDefault(b => BindAddress.Parse(b).Settings.Tls) is { } https)
+            throw new UsageException($"--bind '{https}': an https bind needs a certificate; give --certfile and --keyfile (PEM files, as certbot's fullchain.pem and privkey.pem), or {ServerCertificateLoader.KestrelSection}:Path and :KeyPath in appsettings.json.");
+        return new RunSettings(ProcessSettingsOf(options), GenerationSettingsOf(options, certificate), configuration);
     }
 
     /// <summary>The options as bound and validated, before the split.</summary>
@@ -67,7 +72,7 @@ internal static partial class RunSettingsLoader
             string.IsNullOrWhiteSpace(options.StateDir) ? null : options.StateDir);
     }
 
-    private static GenerationSettings GenerationSettingsOf(ForkHostOptions options) => new(
+    private static GenerationSettings GenerationSettingsOf(ForkHostOptions options, ServerCertificate? certificate) => new(
         AppSpecification.Parse(options.App!),
         options.Workers,
         TimeSpan.FromSeconds(options.Timeout),
@@ -87,7 +92,8 @@ internal static partial class RunSettingsLoader
         options.Replicas,
         RequestLimitsValidation.LimitsOf(options),
         options.RequestHardTimeout is double hard ? TimeSpan.FromSeconds(hard) : null,
-        RequestLimitsValidation.DumpDirectoryOf(options))
+        RequestLimitsValidation.DumpDirectoryOf(options),
+        certificate)
     {
         ForwardedAllowIps = ForkHostOptionsValidator.ForwardedAllowIps(options.ForwardedAllowIps),
     };

@@ -41,7 +41,7 @@ internal static class FleetListener
     /// <exception cref="UsageException">Anything else.</exception>
     public static BindAddress ParseAddress(string text)
     {
-        BindAddress bind = BindAddress.Parse(text, Option);
+        BindAddress bind = BindAddress.Parse(text, Option, urlForms: false);
         if (bind.TcpEndPoint is null)
             throw new UsageException($"{Option} '{text}': expected HOST:PORT (127.0.0.1:9100, [::1]:9100); load balancers and scrapers probe over TCP, not a unix socket.");
         return bind;

@@ -4,6 +4,7 @@ using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Supervisor.ForkSafety;
+using ForkHost.Supervisor.Tls;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +19,10 @@ namespace ForkHost.Supervisor.Generations;
 /// <param name="args">The command line of <c>forkhost run</c>, read again on every reload.</param>
 /// <param name="process">The settings fixed for this process: a reload that changes one of them says so.</param>
 /// <param name="fleetEndPoint">The bound --metrics-bind address, whose connections the fork-safety audit leaves out.</param>
-internal sealed partial class GenerationLoader(IReadOnlyList<string> args, ProcessSettings process, IPEndPoint? fleetEndPoint, ILoggerFactory loggerFactory) : IGenerationLoader
+/// <param name="tlsListeners">The addresses of the https:// listeners being served, bound or handed in: a generation
+/// without a certificate cannot serve them.</param>
+internal sealed partial class GenerationLoader(IReadOnlyList<string> args, ProcessSettings process, IPEndPoint? fleetEndPoint, ILoggerFactory loggerFactory,
+    IReadOnlyList<string>? tlsListeners = null) : IGenerationLoader
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ForkHost.Supervisor.Generations");
 
@@ -44,6 +48,9 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
     /// </summary>
     public async Task<GenerationLoadResult> LoadAsync(int number, GenerationSettings settings, IConfiguration configuration, CancellationToken cancellationToken)
     {
+        if (CheckCertificate(settings.Certificate) is { } certificateRefusal)
+            return GenerationLoadResult.Refused(certificateRefusal, ExitCodes.Usage);
+
         IForkHostApp app;
         Type type;
         try
@@ -68,8 +75,10 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         }
         LogAppLoaded(_logger, type.FullName!, watch.Elapsed.TotalMilliseconds);
 
+        // Without the certificate settings: the workers get the certificate itself, and their Kestrel would try to
+        // load Kestrel:Certificates:Default from a file they may not read, relative to another directory.
         var flattened = configuration.AsEnumerable()
-            .Where(pair => pair.Value is not null)
+            .Where(pair => pair.Value is not null && !IsCertificateSetting(pair.Key))
             .ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.OrdinalIgnoreCase);
         var served = new ServedApp(app, type, settings.App.AssemblyPath, configuration, flattened, new Dictionary<string, string>(context.Properties));
 
@@ -89,6 +98,40 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         var preparation = new SpawnPreparation(settings, served, mySql, facts.Describe, fleetEndPoint, loggerFactory.CreateLogger<SpawnPreparation>());
         return GenerationLoadResult.Success(new Generation(number, settings, served, preparation));
     }
+
+    /// <summary>Logs the generation's certificate (and whether it expires soon); a refusal when an https listener has none.</summary>
+    private string? CheckCertificate(ServerCertificate? certificate)
+    {
+        IReadOnlyList<string> https = tlsListeners ?? [];
+        if (certificate is null)
+        {
+            return https.Count == 0 ? null
+                : $"{https[0]}: an https listener needs a certificate; give --certfile and --keyfile (PEM files, as certbot's fullchain.pem and privkey.pem), or {ServerCertificateLoader.KestrelSection}:Path and :KeyPath in appsettings.json.";
+        }
+        LogCertificate(_logger, certificate.Subject, certificate.Thumbprint, certificate.NotAfter.UtcDateTime, certificate.ChainLength, certificate.Source);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        if (certificate.ExpiresSoon(now))
+            LogCertificateExpiresSoon(_logger, certificate.Subject, certificate.NotAfter.UtcDateTime, (certificate.NotAfter - now).TotalDays, certificate.Source);
+        if (tlsListeners is { Count: 0 })
+            LogCertificateUnused(_logger, certificate.Source);
+        return null;
+    }
+
+    private static bool IsCertificateSetting(string key) =>
+        key.StartsWith("Kestrel:Certificates:", StringComparison.OrdinalIgnoreCase)
+        || key.StartsWith($"{ForkHostOptions.SectionName}:Kestrel:Certificates:", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(EventId = EventIds.CertificateLoaded, Level = LogLevel.Information,
+        Message = "TLS certificate {Subject} (thumbprint {Thumbprint}), valid until {NotAfter:yyyy-MM-dd HH:mm:ss} UTC, {ChainLength} certificates in its chain, from {Source}")]
+    private static partial void LogCertificate(ILogger logger, string subject, string thumbprint, DateTime notAfter, int chainLength, string source);
+
+    [LoggerMessage(EventId = EventIds.CertificateExpiresSoon, Level = LogLevel.Warning,
+        Message = "The TLS certificate {Subject} expires on {NotAfter:yyyy-MM-dd HH:mm:ss} UTC, in {Days:0.0} days; renew it (certbot renew) and send HUP to serve the new one ({Source})")]
+    private static partial void LogCertificateExpiresSoon(ILogger logger, string subject, DateTime notAfter, double days, string source);
+
+    [LoggerMessage(EventId = EventIds.CertificateUnused, Level = LogLevel.Warning,
+        Message = "A TLS certificate is configured ({Source}) but no listener is https://: ForkHost serves TLS only on binds written https://HOST:PORT or https://unix:/path")]
+    private static partial void LogCertificateUnused(ILogger logger, string source);
 
     [LoggerMessage(EventId = EventIds.PoolFitRefused, Level = LogLevel.Critical, Message = "{Refusal}")]
     private static partial void LogPoolFitRefused(ILogger logger, string refusal);

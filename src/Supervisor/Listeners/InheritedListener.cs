@@ -35,14 +35,36 @@ internal static class InheritedListener
             throw new UsageException($"{source}: descriptor {fd} ({name}) is not a listening stream socket; ForkHost serves HTTP on TCP or unix stream sockets it accepts on (with systemd: Accept=no).");
         }
 
+        ListenerSettings settings;
+        try
+        {
+            settings = SettingsOf(name);
+        }
+        catch (UsageException)
+        {
+            socket.Dispose();
+            throw;
+        }
         EndPoint? local = socket.LocalEndPoint;
         BindAddress bind = local switch
         {
             IPEndPoint ip => new BindAddress(name, ip, null),
             UnixDomainSocketEndPoint unix => new BindAddress(name, null, unix.ToString()),
             _ => new BindAddress(name, null, null),
-        };
-        return new Listener(bind, socket, local is null ? name : Listener.DescribeAddress(local), fromSocketActivation);
+        } with { Settings = settings };
+        return new Listener(bind, socket, local is null ? name : Listener.DescribeAddress(local, settings.Tls), fromSocketActivation);
+    }
+
+    /// <summary>
+    /// How the socket is served: from systemd's FileDescriptorName= ("systemd:https", <see cref="BindAddress.SettingsOfSocketName"/>),
+    /// or, from a USR2 predecessor, from the --bind it was bound for (the same command line, parsed the same way).
+    /// </summary>
+    private static ListenerSettings SettingsOf(string name)
+    {
+        if (!name.StartsWith(Systemd.SocketActivation.BindPrefix, StringComparison.Ordinal))
+            return BindAddress.Parse(name).Settings;
+        string socketName = name[Systemd.SocketActivation.BindPrefix.Length..];
+        return BindAddress.SettingsOfSocketName(socketName);
     }
 
     private static bool IsListening(Socket socket)

@@ -10,8 +10,11 @@ internal sealed class Listener(BindAddress bind, Socket socket, string address, 
 
     public Socket Socket { get; } = socket;
 
-    /// <summary>The bound address as a URL, with the real port when port 0 was asked for: http://127.0.0.1:41234, unix:/run/app.sock.</summary>
+    /// <summary>The bound address as a URL, with the real port when port 0 was asked for: http://127.0.0.1:41234, https://127.0.0.1:8443, unix:/run/app.sock.</summary>
     public string Address { get; } = address;
+
+    /// <summary>How workers serve it (TLS, HTTP versions), sent with it to each of them.</summary>
+    public Channel.ListenerSettings Settings => Bind.Settings;
 
     public int Descriptor => (int)Socket.SafeHandle.DangerousGetHandle();
 
@@ -23,14 +26,21 @@ internal sealed class Listener(BindAddress bind, Socket socket, string address, 
     /// <summary>Set when a successor supervisor (SIGUSR2) serves on this socket now: its file is the successor's.</summary>
     public bool KeepFileOnDispose { get; set; }
 
-    /// <summary>How a listening socket's address is reported and logged: http://127.0.0.1:41234, http://[::1]:8000, unix:/run/app.sock.</summary>
-    public static string DescribeAddress(EndPoint endPoint) => endPoint switch
+    /// <summary>
+    /// How a listening socket's address is reported and logged: http://127.0.0.1:41234, http://[::1]:8000,
+    /// unix:/run/app.sock; with <paramref name="tls"/>, https://127.0.0.1:8443, https://unix:/run/app.sock.
+    /// </summary>
+    public static string DescribeAddress(EndPoint endPoint, bool tls = false)
     {
-        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"http://[{ip.Address}]:{ip.Port}",
-        IPEndPoint ip => $"http://{ip.Address}:{ip.Port}",
-        UnixDomainSocketEndPoint unix => $"{BindAddress.UnixPrefix}{unix}",
-        _ => endPoint.ToString() ?? endPoint.AddressFamily.ToString(),
-    };
+        string scheme = tls ? BindAddress.HttpsScheme : BindAddress.HttpScheme;
+        return endPoint switch
+        {
+            IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => $"{scheme}[{ip.Address}]:{ip.Port}",
+            IPEndPoint ip => $"{scheme}{ip.Address}:{ip.Port}",
+            UnixDomainSocketEndPoint unix => $"{(tls ? scheme : "")}{BindAddress.UnixPrefix}{unix}",
+            _ => endPoint.ToString() ?? endPoint.AddressFamily.ToString(),
+        };
+    }
 
     public void Dispose()
     {

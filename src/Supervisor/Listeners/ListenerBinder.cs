@@ -51,7 +51,7 @@ internal static class ListenerBinder
                 _ => $"--bind '{bind}': {e.Message}.",
             });
         }
-        return new Listener(bind, socket, Listener.DescribeAddress(socket.LocalEndPoint!));
+        return new Listener(bind, socket, Listener.DescribeAddress(socket.LocalEndPoint!, bind.Settings.Tls));
     }
 
     private static Listener BindUnix(BindAddress bind, string path, int backlog, UnixFileMode mode)
@@ -69,7 +69,7 @@ internal static class ListenerBinder
             socket.Dispose();
             throw new UsageException($"--bind '{bind}': cannot listen on {path}: {e.Message}.");
         }
-        return new Listener(bind, socket, Listener.DescribeAddress(new UnixDomainSocketEndPoint(path)));
+        return new Listener(bind, socket, Listener.DescribeAddress(new UnixDomainSocketEndPoint(path), bind.Settings.Tls));
     }
 
     /// <summary>

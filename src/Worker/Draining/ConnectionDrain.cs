@@ -5,7 +5,7 @@ namespace ForkHost.Worker.Draining;
 /// connections at once, and a request the client is sending at that moment dies with "response ended prematurely"
 /// (HttpClient retries that for a GET, rightly not for a POST). So the worker first stops accepting (the shared
 /// listening socket's backlog goes to the other workers), then answers every further request on its open
-/// connections with "Connection: close", and stops Kestrel only once those connections are gone, or have carried no
+/// connections with "Connection: close" (on HTTP/2, GOAWAY), and stops Kestrel only once those connections are gone, or have carried no
 /// request for <see cref="QuietPeriod"/> (a client's idle pooled connection: closing it is the ordinary keep-alive
 /// timeout, which clients handle), or the deadline nears.
 /// </summary>

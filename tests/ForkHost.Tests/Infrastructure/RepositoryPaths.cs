@@ -27,6 +27,8 @@ internal static class RepositoryPaths
 
     public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
 
+    public static string GreeterApp => Path.Combine(Root, "samples", "Greeter", "bin", Configuration, "net10.0", "Greeter.dll");
+
     public static string TestApps => Path.Combine(Root, "tests", "ForkHost.TestApps", "bin", Configuration, "net10.0", "ForkHost.TestApps.dll");
 
     public static string TestApp(string typeName) => $"{TestApps}:ForkHost.TestApps.{typeName}";

@@ -6,10 +6,13 @@ namespace ForkHost.Channel;
 /// <param name="RemoteEndPoint">For connections, the remote endpoint.</param>
 /// <param name="Service">What the supervisor knows the remote to be ("mysql"), when it knows.</param>
 /// <param name="Properties">Protocol facts the worker needs to use the connection (for example negotiated capabilities).</param>
+/// <param name="Listener">For listeners (and dispatched listeners), how to serve them: TLS, HTTP versions; null is
+/// <see cref="ListenerSettings.Http"/>.</param>
 internal sealed record HandleDescription(
     HandleKind Kind,
     string? Address = null,
     string? LocalEndPoint = null,
     string? RemoteEndPoint = null,
     string? Service = null,
-    IReadOnlyDictionary<string, string>? Properties = null);
+    IReadOnlyDictionary<string, string>? Properties = null,
+    ListenerSettings? Listener = null);

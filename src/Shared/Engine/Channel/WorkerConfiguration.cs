@@ -18,6 +18,8 @@ namespace ForkHost.Channel;
 /// <param name="KeyRingDirectory">Where every worker of this supervisor keeps ASP.NET Core's Data Protection keys
 /// (under --state-dir), so that a cookie or token one worker protects every other one accepts; null when the supervisor
 /// found no usable state directory, and then each worker's keys live in its memory only.</param>
+/// <param name="Certificate">The generation's certificate for its https:// listeners (--certfile/--keyfile or
+/// Kestrel:Certificates:Default); null when none is configured.</param>
 /// <param name="ForwardedAllowIps">--forwarded-allow-ips: peers whose X-Forwarded-* headers are honoured; null: loopback only.</param>
 /// <param name="Limits">--limit-request-*, --keep-alive, --worker-connections and --request-timeout, each null when not
 /// given (Kestrel's own value, or the app's Kestrel:Limits, then applies).</param>
@@ -37,4 +39,5 @@ internal sealed record WorkerConfiguration(
     bool ReportMetrics = false,
     string? KeyRingDirectory = null,
     IReadOnlyList<string>? ForwardedAllowIps = null,
-    RequestLimits? Limits = null);
+    RequestLimits? Limits = null,
+    TlsCertificate? Certificate = null);

@@ -9,7 +9,7 @@ namespace ForkHost.Logging;
 /// <item><term>1100–1199</term><description>supervisor: workers (spawn, ready, exit, crash, hang, recycling)</description></item>
 /// <item><term>1200–1299</term><description>supervisor: the control socket (forkhost status)</description></item>
 /// <item><term>1300–1399</term><description>supervisor: --balance dispatch</description></item>
-/// <item><term>1400–1499</term><description>supervisor: configuration and secrets</description></item>
+/// <item><term>1400–1499</term><description>supervisor: configuration and secrets, the state directory, the TLS certificate</description></item>
 /// <item><term>1500–1599</term><description>supervisor: the fleet endpoint (--metrics-bind: /livez, /readyz, /metrics), --shutdown-delay</description></item>
 /// <item><term>1600–1699</term><description>metrics: the workers' HTTP metrics, their reports and the supervisor's sums (either process)</description></item>
 /// <item><term>2000–2099</term><description>worker: boot, serving, stopping, its channel, access log</description></item>
@@ -84,6 +84,9 @@ internal static class EventIds
     public const int MySqlOnCommandLine = 1400;
     public const int KeyRingReady = 1410;
     public const int KeyRingUnavailable = 1411;
+    public const int CertificateLoaded = 1420;
+    public const int CertificateExpiresSoon = 1421;
+    public const int CertificateUnused = 1422;
 
     // 1500–1599 supervisor: the fleet endpoint (--metrics-bind) and the orchestrator's stop sequence.
     public const int FleetEndpointServing = 1500;
