@@ -13,12 +13,13 @@ public sealed class DiagnosticsSocketTests
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0");
         await forkhost.WaitForAllReadyAsync();
         int victim = forkhost.WorkerPids()[0];
-        Assert.NotEmpty(DiagnosticsSockets(victim));
+        string socket = DiagnosticsSocketOf(victim);
+        Assert.True(File.Exists(socket), $"{socket} does not exist");
 
         Assert.Equal(0, Interop.Libc.Kill(victim, Interop.Signals.SIGKILL));
         // Removed when the supervisor reaps the worker, which it replaces at once: by the time a replacement is spawned.
         await forkhost.WaitForEventAsync(EventIds.WorkerSpawned, count: 3);
-        await Eventually.HoldsAsync(() => DiagnosticsSockets(victim).Length == 0, TimeSpan.FromSeconds(10), "the killed worker's socket was removed", forkhost.Diagnostics);
+        await Eventually.HoldsAsync(() => !File.Exists(socket), TimeSpan.FromSeconds(10), "the killed worker's socket was removed", forkhost.Diagnostics);
     }
 
     [Fact]
@@ -33,13 +34,13 @@ public sealed class DiagnosticsSocketTests
                 ["run", "--app", Path.Combine(app, "Hello.dll"), "--workers", "2", "--bind", "127.0.0.1:0", "--user", "nobody", "--group", "nogroup"],
                 executable: Path.Combine(copy, "forkhost"));
             await forkhost.WaitForAllReadyAsync();
-            IReadOnlyList<int> workers = forkhost.WorkerPids();
-            Assert.All(workers, pid => Assert.NotEmpty(DiagnosticsSockets(pid)));
+            var sockets = forkhost.WorkerPids().Select(DiagnosticsSocketOf).ToList();
+            Assert.All(sockets, socket => Assert.True(File.Exists(socket), $"{socket} does not exist"));
 
             forkhost.Signal(Interop.Signals.SIGTERM);
             Assert.Equal(0, await forkhost.WaitForExitAsync());
 
-            Assert.All(workers, pid => Assert.Empty(DiagnosticsSockets(pid)));
+            Assert.All(sockets, socket => Assert.False(File.Exists(socket), $"{socket} is still there"));
         }
         finally
         {
@@ -55,10 +56,19 @@ public sealed class DiagnosticsSocketTests
         await forkhost.WaitForAllReadyAsync();
 
         int worker = Assert.Single(forkhost.WorkerPids());
-        Assert.Empty(DiagnosticsSockets(worker));
-        Assert.NotEmpty(DiagnosticsSockets(forkhost.Pid));
+        Assert.False(File.Exists(DiagnosticsSocketOf(worker)));
+        Assert.True(File.Exists(DiagnosticsSocketOf(forkhost.Pid)));
     }
 
-    private static string[] DiagnosticsSockets(int pid) =>
-        Directory.GetFileSystemEntries(Path.GetTempPath(), $"dotnet-diagnostic-{pid.ToString(CultureInfo.InvariantCulture)}-*-socket");
+    /// <summary>
+    /// The process's own socket, named while it runs: the runtime names it after the pid and the process's start time (field 22 of
+    /// /proc/PID/stat), so a stale file left by an earlier process that had the same pid is not counted.
+    /// </summary>
+    private static string DiagnosticsSocketOf(int pid)
+    {
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        string startTime = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19];
+        return Path.Combine(Path.GetTempPath(), $"dotnet-diagnostic-{pid.ToString(CultureInfo.InvariantCulture)}-{startTime}-socket");
+    }
 }
