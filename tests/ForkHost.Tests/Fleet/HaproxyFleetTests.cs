@@ -25,7 +25,7 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
 
     private readonly string _directory = Directory.CreateTempSubdirectory("forkhost-fleet-").FullName;
     private readonly List<FleetMember> _members = [];
-    private Process? _haproxy;
+    private HaproxyProcess? _haproxy;
 
     [Fact]
     public async Task Restarting_and_upgrading_every_supervisor_behind_haproxy_fails_no_request_with_a_shutdown_delay()
@@ -47,12 +47,12 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         string marker = $"fleet-{Guid.NewGuid():N}";
         string state = Path.Combine(_directory, "state");
         for (int i = 0; i < 3; i++)
-            _members.Add(new FleetMember(FreePort(), FreePort(), state));
+            _members.Add(new FleetMember(LoopbackPorts.Free(), LoopbackPorts.Free(), state));
         foreach (FleetMember member in _members)
             member.Start(mySql.ConnectionString, shutdownDelaySeconds);
         foreach (FleetMember member in _members)
             await member.Supervisor!.WaitForAllReadyAsync(TimeSpan.FromSeconds(30));
-        int frontend = FreePort();
+        int frontend = LoopbackPorts.Free();
         _haproxy = StartHaproxy(frontend);
         var address = new Uri($"http://127.0.0.1:{frontend.ToString(CultureInfo.InvariantCulture)}/");
         await WaitForHaproxyAsync(address, _haproxy);
@@ -82,13 +82,12 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
         return (load.Failures.Count, load.Answered, string.Join("; ", load.Failures.Distinct().Take(5)));
     }
 
-    private Process StartHaproxy(int frontend)
+    private HaproxyProcess StartHaproxy(int frontend)
     {
-        string config = Path.Combine(_directory, "haproxy.cfg");
         // Mirrors deploy/haproxy/haproxy.cfg, with loopback ports and a short check interval.
         var servers = string.Join("\n", _members.Select((m, i) =>
             $"    server s{i + 1} 127.0.0.1:{m.Port} check port {m.MetricsPort} inter {(int)CheckInterval.TotalMilliseconds} fall 1 rise 2"));
-        File.WriteAllText(config, $"""
+        string config = $"""
             global
                 log stderr format short local0 warning
             defaults
@@ -109,20 +108,11 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
                 http-check expect status 200
             {servers}
 
-            """);
-        // Debian puts it in /usr/sbin, which a non-root PATH may lack.
-        var start = new ProcessStartInfo(File.Exists("/usr/sbin/haproxy") ? "/usr/sbin/haproxy" : "haproxy") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string argument in (string[])["-f", config, "-db"])
-            start.ArgumentList.Add(argument);
-        Process haproxy = Process.Start(start)!;
-        haproxy.OutputDataReceived += (_, _) => { };
-        haproxy.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.WriteLine($"haproxy: {e.Data}"); };
-        haproxy.BeginOutputReadLine();
-        haproxy.BeginErrorReadLine();
-        return haproxy;
+            """;
+        return HaproxyProcess.Start(config, _directory, output);
     }
 
-    private static async Task WaitForHaproxyAsync(Uri address, Process haproxy)
+    private static async Task WaitForHaproxyAsync(Uri address, HaproxyProcess haproxy)
     {
         using HttpClient client = Http.CreateClient();
         await Eventually.HoldsAsync(() =>
@@ -140,21 +130,10 @@ public sealed class HaproxyFleetTests(MySqlServerFixture mySql, ITestOutputHelpe
     }
 
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     private async Task DisposeFleetAsync()
     {
-        if (_haproxy is { HasExited: false })
-        {
-            _haproxy.Kill();
-            await _haproxy.WaitForExitAsync();
-        }
-        _haproxy?.Dispose();
+        if (_haproxy is not null)
+            await _haproxy.DisposeAsync();
         _haproxy = null;
         foreach (FleetMember member in _members)
             await member.DisposeAsync();

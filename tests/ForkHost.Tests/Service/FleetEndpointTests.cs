@@ -129,7 +129,7 @@ public sealed class FleetEndpointTests : IDisposable
     public async Task Usr2_passes_the_endpoint_to_the_successor_and_readyz_answers_200_throughout()
     {
         string pidFile = Path.Combine(_directory, "forkhost.pid");
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--workers", "1", "--bind", "127.0.0.1:0",
             "--metrics-bind", $"127.0.0.1:{port}", "--pid-file", pidFile);
         var fleet = new Uri($"http://127.0.0.1:{port}");
@@ -181,7 +181,7 @@ public sealed class FleetEndpointTests : IDisposable
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         int takenPort = ((IPEndPoint)taken.LocalEndpoint).Port;
-        int free = FreePort();
+        int free = LoopbackPorts.Free();
 
         await AssertRefusedAsync($"--metrics-bind '127.0.0.1:{takenPort}': the address is already in use", "--metrics-bind", $"127.0.0.1:{takenPort}");
         await AssertRefusedAsync($"--metrics-bind '127.0.0.1:{free}' takes the port of --bind '127.0.0.1:{free}'",
@@ -216,10 +216,4 @@ public sealed class FleetEndpointTests : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

@@ -56,7 +56,7 @@ public sealed class SystemdTests
     [InlineData("dispatch")]
     public async Task Socket_activation_serves_on_the_socket_systemd_hands_in(string balance)
     {
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         var startInfo = new System.Diagnostics.ProcessStartInfo("systemd-socket-activate")
         {
             RedirectStandardError = true,
@@ -94,10 +94,4 @@ public sealed class SystemdTests
         Assert.Equal(0, activator.ExitCode);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }
