@@ -16,12 +16,9 @@ set -euo pipefail
 
 BENCH_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export BENCH_ROOT
-BENCH_DURATION=${BENCH_DURATION:-5}
-BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
-BENCH_THREADS=${BENCH_THREADS:-2}
-BENCH_WARMUP=${BENCH_WARMUP:-10}
+# shellcheck source=lib/defaults.sh
+source "$BENCH_ROOT/bench/lib/defaults.sh"
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/latest}
-BENCH_BIN=$BENCH_ROOT/src/Lab/ForkHost.Lab/bin/Release/net10.0
 BENCH_ONLY=${BENCH_ONLY:-}
 
 # shellcheck source=lib/common.sh
