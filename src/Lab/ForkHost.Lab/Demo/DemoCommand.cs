@@ -5,6 +5,7 @@ using ForkHost.Logging;
 using ForkHost.Supervisor.Configuration;
 using ForkHost.Lab.MySql;
 using ForkHost.Lab.Processes;
+using ForkHost.Lab.Demo.Traps;
 using Microsoft.Extensions.Logging;
 using MySqlConnector;
 using Serilog;
@@ -62,7 +63,11 @@ internal static partial class DemoCommand
             return ExitCodes.Failure;
         }
 
+        if (!File.Exists(TrapRun.App))
+            return Program.UsageError($"the Traps sample is not at {TrapRun.App}; build the solution (./dev build).");
+
         var results = new List<ScenarioResult>();
+        var traps = new List<TrapResult>();
         await using (server)
         {
             LogServer(logger, server.Description);
@@ -75,9 +80,40 @@ internal static partial class DemoCommand
                 results.Add(result);
                 LogScenario(logger, scenario.Number, result.Requests, result.Ok, result.Failures, result.Skipped ?? (result.AsExpected ? "as expected" : "NOT as expected"));
             }
-            Console.Out.Write(options.Json ? DemoReport.Json(results, server.Description, transport) + Environment.NewLine : DemoReport.Table(results, server.Description, transport));
+            foreach (TrapScenario trap in TrapCatalog.All.Where(t => options.Scenarios.Contains(t.Number)))
+            {
+                TrapResult result = await RunTrapAsync(trap, options, server, logger);
+                traps.Add(result);
+                LogTrap(logger, trap.Number, result.Failures, trap.FailureLabel, result.Error ?? result.Skipped ?? (result.AsExpected ? "as expected" : "NOT as expected"));
+            }
+            if (options.Json)
+                Console.Out.WriteLine(DemoReport.Json(results, traps, server.Description, transport));
+            else
+                Console.Out.Write((results.Count > 0 ? DemoReport.Table(results, server.Description, transport) : $"MySQL server: {server.Description}\n\n") + TrapReport.Section(traps));
         }
-        return results.All(r => r.AsExpected) ? ExitCodes.Success : ExitCodes.Failure;
+        return results.All(r => r.AsExpected) && traps.All(t => t.AsExpected) ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    private static async Task<TrapResult> RunTrapAsync(TrapScenario trap, DemoOptions options, MySqlServer server, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var result = new TrapResult { Scenario = trap.Number, Trap = trap.Trap, Name = trap.Name, Fixed = trap.Fixed, FailureLabel = trap.FailureLabel };
+        LogStarting(logger, trap.Number, $"{trap.Trap}, {trap.Name}", trap.Explanation);
+        if (trap.CannotRunBecause() is { } reason)
+        {
+            result.Skipped = reason;
+            return result;
+        }
+        try
+        {
+            await using var run = new TrapRun(options, server, logger);
+            await trap.RunAsync(run, result, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException or OperationCanceledException or MySqlException)
+        {
+            string why = e is SupervisorExitedException exited ? $"forkhost exited early (code {exited.ExitCode})" : e.Message.Split('\n')[0];
+            result.Error = why;
+        }
+        return result;
     }
 
     private static async Task<ScenarioResult> RunScenarioAsync(DemoScenario scenario, int index, DemoOptions options, MySqlServer server, string app, Microsoft.Extensions.Logging.ILogger logger)
@@ -217,6 +253,9 @@ internal static partial class DemoCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scenario {Scenario}: {Name}. {Explanation}")]
     private static partial void LogStarting(Microsoft.Extensions.Logging.ILogger logger, string scenario, string name, string explanation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scenario {Scenario}: {Failures} {FailureLabel} ({Verdict})")]
+    private static partial void LogTrap(Microsoft.Extensions.Logging.ILogger logger, string scenario, long failures, string failureLabel, string verdict);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scenario {Scenario}: {Requests} requests, {Ok} ok, {Failures} failed ({Verdict})")]
     private static partial void LogScenario(Microsoft.Extensions.Logging.ILogger logger, string scenario, int requests, int ok, int failures, string verdict);

@@ -12,7 +12,7 @@ internal sealed record DemoOptions
     public int Concurrency { get; init; } = 16;
     /// <summary>Bytes of padding in each echo row: larger replies make interleaved reads of a shared session more likely.</summary>
     public int Pad { get; init; } = 65536;
-    public IReadOnlyList<string> Scenarios { get; init; } = DemoScenario.All.Select(s => s.Number).ToList();
+    public IReadOnlyList<string> Scenarios { get; init; } = [.. DemoScenario.All.Select(s => s.Number), .. Traps.TrapCatalog.All.Select(t => t.Number)];
     public bool Json { get; init; }
     public bool Verbose { get; init; }
 
@@ -20,7 +20,8 @@ internal sealed record DemoOptions
         Usage: forkhost demo [options]
 
         Runs the Comments sample under the supervisor in each fork-bug scenario, drives it with verified concurrent
-        load, and prints one table. Uses --mysql / FORKHOST_MYSQL if given, else a Docker MySQL if Docker answers,
+        load, and prints one table; then the multi-process traps (scenarios 7 and up, docs/multi-process-traps.md),
+        each broken (a) and fixed (b), against the Traps sample, in a second section. Uses --mysql / FORKHOST_MYSQL if given, else a Docker MySQL if Docker answers,
         else a throwaway local MariaDB started (and deleted) for the demo.
 
           --mysql CONNECTION-STRING   use this server (it must allow SET GLOBAL wait_timeout for scenarios 4 and 5)
@@ -29,11 +30,12 @@ internal sealed record DemoOptions
           --requests N                verified requests per scenario (default 500)
           --concurrency N             concurrent clients (default 16)
           --pad BYTES                 padding per echo row (default 65536)
-          --scenarios LIST            e.g. 1,3,6a (default: 1,2,3,4,5,6a,6b)
+          --scenarios LIST            e.g. 1,3,6a or 7 (both halves); default: all of them
           --json                      print the results as JSON instead of the table
           --verbose                   pass the supervisors' logs through to stderr
 
-        Exit code 0 when every scenario showed what it is meant to show (failures for 1, 4, 6a; none for the others).
+        Exit code 0 when every scenario showed what it is meant to show (failures for 1, 4, 6a and every trap's a half;
+        none for the others).
         """;
 
     public static DemoOptions Parse(IReadOnlyList<string> args)
@@ -68,12 +70,15 @@ internal sealed record DemoOptions
 
     private static List<string> ParseScenarios(string text)
     {
-        var known = DemoScenario.All.Select(s => s.Number).ToHashSet(StringComparer.Ordinal);
+        List<string> all = [.. DemoScenario.All.Select(s => s.Number), .. Traps.TrapCatalog.All.Select(t => t.Number)];
+        var known = all.ToHashSet(StringComparer.Ordinal);
         var chosen = new List<string>();
         foreach (string item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (item == "6")
-                chosen.AddRange(["6a", "6b"]);
+            // A number with halves (6, 7…) chooses both: the broken a and the fixed b.
+            var halves = all.Where(n => n.Length == item.Length + 1 && n.StartsWith(item, StringComparison.Ordinal) && n[^1] is 'a' or 'b').ToList();
+            if (!known.Contains(item) && halves.Count > 0)
+                chosen.AddRange(halves);
             else if (known.Contains(item))
                 chosen.Add(item);
             else

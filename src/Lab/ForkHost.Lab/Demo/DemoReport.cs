@@ -53,7 +53,7 @@ internal static class DemoReport
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport) =>
+    public static string Json(IReadOnlyList<ScenarioResult> results, IReadOnlyList<Traps.TrapResult> traps, string serverDescription, string transport) =>
         JsonSerializer.Serialize(new
         {
             server = serverDescription,
@@ -79,6 +79,7 @@ internal static class DemoReport
                 audit = r.AuditFindings,
                 sampleErrors = r.SampleErrors,
             }),
+            traps = traps.Select(Traps.TrapReport.Json),
         }, new JsonSerializerOptions { WriteIndented = true });
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -14,6 +14,7 @@ namespace ForkHost.Logging;
 /// <item><term>1600–1699</term><description>metrics: the workers' HTTP metrics, their reports and the supervisor's sums (either process)</description></item>
 /// <item><term>2000–2099</term><description>worker: boot, serving, stopping, its channel, access log</description></item>
 /// <item><term>3000–3099</term><description>fork safety: the audit, inherited sessions, the pool-fit check</description></item>
+/// <item><term>3100–3199</term><description>multi-process traps: per-process state found at start (3100–3119), exactly-once placement and its lease (3120–3139), the memory limit shared by the workers (3140–3159)</description></item>
 /// <item><term>4000–4099</term><description>either process: logging itself</description></item>
 /// </list>
 /// </remarks>

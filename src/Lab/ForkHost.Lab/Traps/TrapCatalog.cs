@@ -1,0 +1,13 @@
+using ForkHost.Lab.Demo.Traps.KeyRing;
+
+namespace ForkHost.Lab.Demo.Traps;
+
+/// <summary>Every trap scenario, in the demo's order; each trap is a broken half (a) and a fixed half (b).</summary>
+internal static class TrapCatalog
+{
+    public static IReadOnlyList<TrapScenario> All { get; } =
+    [
+        new KeyRingScenario(isFixed: false),
+        new KeyRingScenario(isFixed: true),
+    ];
+}
