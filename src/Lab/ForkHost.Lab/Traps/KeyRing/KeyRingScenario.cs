@@ -65,7 +65,7 @@ internal sealed class KeyRingScenario(bool isFixed) : TrapScenario
         result.Count("requests", Requests);
         result.Count("refused (401)", rejected);
         result.Count("other errors", other);
-        result.Count("workers spawned", supervisor.EventsWithId(EventIds.WorkerSpawned).Count);
+        result.Count("workers recycled", Math.Max(0, supervisor.EventsWithId(EventIds.WorkerSpawned).Count - run.Workers));
         if (other > 0)
             result.Samples.Add($"{other} answers were neither 200 nor 401");
     }
