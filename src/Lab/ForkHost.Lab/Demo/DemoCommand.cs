@@ -89,7 +89,11 @@ internal static partial class DemoCommand
             if (options.Json)
                 Console.Out.WriteLine(DemoReport.Json(results, traps, server.Description, transport));
             else
-                Console.Out.Write((results.Count > 0 ? DemoReport.Table(results, server.Description, transport) : $"MySQL server: {server.Description}\n\n") + TrapReport.Section(traps));
+                Console.Out.Write(string.Join(Environment.NewLine, new[]
+                {
+                    results.Count > 0 ? DemoReport.Table(results, server.Description, transport) : "",
+                    TrapReport.Section(traps, results.Count > 0 ? null : server.Description),
+                }.Where(section => section.Length > 0)));
         }
         return results.All(r => r.AsExpected) && traps.All(t => t.AsExpected) ? ExitCodes.Success : ExitCodes.Failure;
     }

@@ -12,22 +12,28 @@ internal static class DemoReport
     public static string Table(IReadOnlyList<ScenarioResult> results, string serverDescription, string transport)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"MySQL server: {serverDescription}");
-        text.AppendLine(CultureInfo.InvariantCulture, $"Inherited sessions: {transport}");
-        text.AppendLine("Database errors by class: lost = 2013 lost connection, gone = 2006 server gone, sync = 2014 out of sync / packet out of order,");
-        text.AppendLine("malformed = 2027 malformed packet, n/a = connection not available; wrong = 200 answers that belong to another request.");
+        text.AppendLine("Fork-bug lab (docs/fork-bug.md): the app's load-time MySQL session, and what the workers make of it.");
+        ReportText.Wrap(text, $"MySQL server: {serverDescription}", 0);
+        ReportText.Wrap(text, $"Inherited sessions: {transport}", 0);
+        ReportText.Wrap(text, "req = verified requests; wrong = 200 answers that belong to another request; none = no HTTP answer. "
+            + "Database errors by class: lost = 2013 lost connection, gone = 2006 server gone, sync = 2014 out of sync / packet "
+            + "out of order, malf = 2027 malformed packet, n/a = connection not available.", 0);
         text.AppendLine();
-        string[] header = ["#", "scenario", "inherit", "dispose", "requests", "ok", "5xx", "wrong", "no-resp", "lost", "gone", "sync", "malformed", "n/a", "req/s", "verdict"];
+        // The names above the table, so that the table itself fits 100 columns.
+        foreach (ScenarioResult r in results)
+            ReportText.Wrap(text, $"{r.Scenario,-3} {r.Name}", 1);
+        text.AppendLine();
+        string[] header = ["#", "inherit", "dispose", "req", "ok", "5xx", "wrong", "none", "lost", "gone", "sync", "malf", "n/a", "req/s", "verdict"];
         var rows = new List<string[]> { header };
         foreach (ScenarioResult r in results)
         {
             if (r.Skipped is not null)
             {
-                rows.Add([r.Scenario, r.Name, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", $"skipped: {r.Skipped}"]);
+                rows.Add([r.Scenario, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", $"skipped: {r.Skipped}"]);
                 continue;
             }
             rows.Add([
-                r.Scenario, r.Name, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no",
+                r.Scenario, r.Inherit, r.DisposeBeforeSpawn ? "yes" : "no",
                 N(r.Requests), N(r.Ok), N(r.Http5xx), N(r.WrongResults), N(r.NoResponse),
                 .. ErrorClasses.Select(c => N(r.DatabaseErrorCount(c))),
                 r.RequestsPerSecond.ToString("0", CultureInfo.InvariantCulture),
@@ -37,18 +43,18 @@ internal static class DemoReport
         int[] widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(row => row[c].Length)).ToArray();
         foreach (string[] row in rows)
         {
-            text.AppendLine(string.Join("  ", row.Select((cell, c) => c is 1 or 2 or 3 or 15 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
+            text.AppendLine(string.Join("  ", row.Select((cell, c) => c is 0 or 1 or 2 or 14 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]))).TrimEnd());
             if (row == header)
                 text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
         }
         text.AppendLine();
         foreach (ScenarioResult r in results.Where(r => r.Skipped is null && (r.Failures > 0 || r.AuditFindings.Count > 0)))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"Scenario {r.Scenario}: {r.InheritedSessionAnswers} answers came from a session inherited from the supervisor; {r.WorkersSeen} workers answered.");
+            ReportText.Wrap(text, $"Scenario {r.Scenario}: {r.InheritedSessionAnswers} answers came from a session inherited from the supervisor; {r.WorkersSeen} workers answered.", 0);
             foreach (string finding in r.AuditFindings.Take(3))
-                text.AppendLine(CultureInfo.InvariantCulture, $"  audit: {finding}");
+                ReportText.Wrap(text, $"audit: {finding}", 2);
             foreach (string error in r.SampleErrors.Take(4))
-                text.AppendLine(CultureInfo.InvariantCulture, $"  e.g. {error}");
+                ReportText.Wrap(text, $"e.g. {error}", 2);
         }
         return text.ToString();
     }

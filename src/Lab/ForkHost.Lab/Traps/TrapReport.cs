@@ -6,12 +6,15 @@ namespace ForkHost.Lab.Demo.Traps;
 /// <summary>The demo's second section: each trap, its broken and fixed halves, what they counted. Fits 100 columns.</summary>
 internal static class TrapReport
 {
-    public static string Section(IReadOnlyList<TrapResult> results)
+    /// <param name="serverDescription">Said at the top when no fork-bug table above said it already.</param>
+    public static string Section(IReadOnlyList<TrapResult> results, string? serverDescription)
     {
         var text = new StringBuilder();
         if (results.Count == 0)
             return "";
         text.AppendLine("Multi-process traps (docs/multi-process-traps.md): a = the trap sprung, b = ForkHost's fix.");
+        if (serverDescription is not null)
+            ReportText.Wrap(text, $"MySQL server: {serverDescription}", 0);
         int nameWidth = results.Max(r => r.Name.Length);
         int failureWidth = results.Max(r => Failures(r).Length);
         foreach (IGrouping<string, TrapResult> trap in results.GroupBy(r => r.Trap))
@@ -22,11 +25,11 @@ internal static class TrapReport
             {
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {r.Scenario,-4}{r.Name.PadRight(nameWidth)}  {Failures(r).PadRight(failureWidth)}  {Verdict(r)}").TrimEnd());
                 if (r.Counts.Count > 0)
-                    text.AppendLine(CultureInfo.InvariantCulture, $"      {string.Join(", ", r.Counts.Select(c => $"{c.Key} {N(c.Value)}"))}");
+                    ReportText.Wrap(text, string.Join(", ", r.Counts.Select(c => $"{c.Key} {N(c.Value)}")), 6);
                 foreach (string finding in r.Findings.Take(3))
-                    Wrap(text, $"ForkHost said: {finding}");
+                    ReportText.Wrap(text, $"ForkHost said: {finding}", 6);
                 foreach (string sample in r.Samples.Take(3))
-                    Wrap(text, $"e.g. {sample}");
+                    ReportText.Wrap(text, $"e.g. {sample}", 6);
             }
         }
         return text.ToString();
@@ -55,23 +58,6 @@ internal static class TrapReport
         : r.Skipped is not null ? $"skipped: {r.Skipped}"
         : r.AsExpected ? (r.Fixed ? "clean" : "trap shown")
         : r.Fixed ? "UNEXPECTED: failures" : "UNEXPECTED: no failure";
-
-    /// <summary>Indented by six, broken at spaces so that no line passes 100 columns.</summary>
-    private static void Wrap(StringBuilder text, string line)
-    {
-        const int Width = 100 - 6;
-        string indent = "      ";
-        while (line.Length > Width)
-        {
-            int cut = line.LastIndexOf(' ', Width);
-            if (cut <= 0)
-                cut = Width;
-            text.Append(indent).AppendLine(line[..cut]);
-            line = line[cut..].TrimStart();
-            indent = "        ";
-        }
-        text.Append(indent).AppendLine(line);
-    }
 
     /// <summary>"7a" → "7".</summary>
     public static string TrapNumber(string scenario) => scenario.TrimEnd('a', 'b');
