@@ -7,6 +7,7 @@ using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.State;
 using ForkHost.Supervisor.Metrics;
+using ForkHost.Supervisor.Resources;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Upgrades;
 using ForkHost.Supervisor.Workers;
@@ -47,6 +48,8 @@ internal static partial class RunCommand
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
         LogStarting(logger, settings.Generation.App.ToString(), settings.Generation.Workers, ThisAssembly.Version);
         MySqlConnectionStringSource.WarnIfOnCommandLine(args, logger);
+        CgroupHierarchy cgroups = CgroupHierarchy.Read();
+        WarnIfWorkersFollowNodeCores(cgroups, settings, logger);
 
         // Before anything is bound: a --state-dir that cannot be used stops the start with nothing to undo.
         string? keyRing;
@@ -135,6 +138,8 @@ internal static partial class RunCommand
                 loggerFactory.CreateLogger<Arbiter>())
             {
                 KeyRingDirectory = keyRing,
+                HeapBudget = WorkerHeapBudget.Discover(cgroups, Environment.GetEnvironmentVariables(), WorkerRuntimeConfig(), logger),
+                OomKills = OomKillCounter.StartingNow(cgroups),
             };
             using var signals = SignalForwarding.To(arbiter);
             control.Start(arbiter.GetStatusAsync);
@@ -158,6 +163,22 @@ internal static partial class RunCommand
         }
     }
 
+    /// <summary>
+    /// In a container without a CPU quota, Environment.ProcessorCount is the node's core count, not the container's
+    /// share: --workers left to its default starts one worker per core of a machine the container may hold a sliver of,
+    /// and each of them takes a share of the memory limit.
+    /// </summary>
+    private static void WarnIfWorkersFollowNodeCores(CgroupHierarchy cgroups, RunSettings settings, ILogger logger)
+    {
+        if (settings.Configuration[$"{ForkHostOptions.SectionName}:{nameof(ForkHostOptions.Workers)}"] is not null)
+            return;
+        if (ContainerDetection.Detect("/", Environment.GetEnvironmentVariable) is { } evidence && !CgroupCpuLimit.Exists(cgroups))
+            LogWorkersFollowNodeCores(logger, evidence, settings.Generation.Workers);
+    }
+
+    /// <summary>forkhost-worker's runtimeconfig.json, where an operator may have put System.GC.HeapHardLimit.</summary>
+    private static string WorkerRuntimeConfig() => Path.Combine(AppContext.BaseDirectory, WorkerExecutable.Name + ".runtimeconfig.json");
+
     private static IReadOnlyList<Listener> BindListeners(ProcessSettings process) =>
         ListenerBinder.BindAll(process.Binds, process.Backlog, process.UnixSocketMode, reusePort: process.Balance == BalanceMode.ReusePort);
 
@@ -172,6 +193,9 @@ internal static partial class RunCommand
 
     [LoggerMessage(EventId = EventIds.SupervisorStarting, Level = LogLevel.Information, Message = "Starting ForkHost {Version}: app {App}, {Workers} workers")]
     private static partial void LogStarting(ILogger logger, string app, int workers, string version);
+
+    [LoggerMessage(EventId = EventIds.WorkersFollowNodeCores, Level = LogLevel.Warning, Message = "Running in a container ({Evidence}) with no CPU limit and --workers left to its default: {Workers} workers, one per core of the node, not of the container; give --workers (or FORKHOST_WORKERS) for the container's share")]
+    private static partial void LogWorkersFollowNodeCores(ILogger logger, string evidence, int workers);
 
     [LoggerMessage(EventId = EventIds.Listening, Level = LogLevel.Information, Message = "Listening at {Address} (fd {Descriptor}, from {Source})")]
     private static partial void LogListening(ILogger logger, string address, int descriptor, string source);

@@ -77,6 +77,9 @@ internal sealed partial class Arbiter
     [LoggerMessage(EventId = Ids.WorkerExited, Level = LogLevel.Information, Message = "Worker {WorkerId} (pid {WorkerPid}) {How} (stopped: {StopReason})")]
     private static partial void LogExited(ILogger logger, int workerId, int workerPid, string how, string stopReason);
 
+    [LoggerMessage(EventId = Ids.WorkerOomKilled, Level = LogLevel.Error, Message = "Worker {WorkerId} (pid {WorkerPid}) was killed by the kernel's OOM killer (the OOM kill counter of the supervisor's memory cgroup rose): {Workers} workers together outgrew the memory limit (--worker-heap-limit {HeapLimit}); it is replaced")]
+    private static partial void LogOomKilled(ILogger logger, int workerId, int workerPid, int workers, string heapLimit);
+
     [LoggerMessage(EventId = Ids.WorkerKilledBeforeReady, Level = LogLevel.Warning, Message = "Worker {WorkerId} (pid {WorkerPid}) {How} before it was ready, by a signal from outside the supervisor (not counted as a boot failure); replacing it in {DelayMilliseconds:0} ms")]
     private static partial void LogKilledBeforeReady(ILogger logger, int workerId, int workerPid, string how, double delayMilliseconds);
 

@@ -101,7 +101,9 @@ internal sealed partial class Arbiter
             .Concat(inherited.Select(h => h.Description))
             .ToList();
         var descriptors = (dispatched ? [] : listeners.Select(l => l.Descriptor)).Concat(inherited.Select(h => h.Descriptor)).ToList();
-        return new WorkerBoot(new HelloMessage(slot, _current.Number, Environment.ProcessId, configuration), new HandlesMessage(handles), descriptors);
+        // The generation's --workers, or more after TTIN: the heap limits of all the workers must fit the cgroup together.
+        IReadOnlyDictionary<string, string>? environment = HeapBudget?.EnvironmentFor(Settings.WorkerHeapLimit, Math.Max(Settings.Workers, _wantedWorkers));
+        return new WorkerBoot(new HelloMessage(slot, _current.Number, Environment.ProcessId, configuration), new HandlesMessage(handles), descriptors, environment);
     }
 
     /// <summary>Reaps an exited worker and decides what its exit means for its slot (<see cref="WorkerExit"/>).</summary>
@@ -116,6 +118,11 @@ internal sealed partial class Arbiter
         DiagnosticsSocketCleanup.RemoveLeftovers(worker.Pid);
         WorkerExit exit = WorkerExit.Of(worker);
         CountExit(worker, exit);
+        // SIGKILL from outside while the kernel's OOM kill counter rose: the OOM killer's victim. Still replaced with
+        // backoff like any outside kill (never a boot failure): a limit reached under load must degrade, not halt.
+        if (exit.Signal == Interop.Signals.SIGKILL && exit.Kind is WorkerExitKind.Crashed or WorkerExitKind.KilledBeforeReady
+            && OomKills?.ExplainsSigkill() == true)
+            LogOomKilled(_logger, worker.Slot, worker.Pid, Math.Max(Settings.Workers, _wantedWorkers), Settings.WorkerHeapLimit.ToString());
         SlotBackoff backoff = BackoffOf(worker.Slot);
 
         switch (exit.Kind)

@@ -56,6 +56,12 @@ internal sealed partial class Arbiter
     /// <summary>The Data Protection key ring every worker shares (<see cref="State.SharedKeyRing"/>); null: none usable.</summary>
     public string? KeyRingDirectory { get; init; }
 
+    /// <summary>Each worker's share of the cgroup's memory limit; null: workers get the runtime's default (tests).</summary>
+    public Resources.WorkerHeapBudget? HeapBudget { get; init; }
+
+    /// <summary>The kernel's OOM kill counters, read when a worker dies of SIGKILL; null: no exit is blamed on the OOM killer.</summary>
+    public Resources.OomKillCounter? OomKills { get; init; }
+
     public Arbiter(ProcessSettings process, Generation initial, SlotListeners listeners, ConnectionDispatcher? dispatcher,
         IWorkerLauncher launcher, IGenerationLoader loader, SystemdNotifier notifier, TimeProvider time,
         Action reopenLogs, Func<Task<Process>> startSuccessor, int? predecessor, SupervisorHealth health, MetricsPublication metrics, ILogger logger)

@@ -61,6 +61,9 @@ internal sealed class ForkHostOptions
     [CommandLine("max-worker-memory", "MIB", "Recycle a worker whose RSS exceeds this many MiB, gracefully, like uWSGI's reload-on-rss (0: never). Default 0.")]
     public int MaxWorkerMemory { get; set; }
 
+    [CommandLine("worker-heap-limit", "auto|off|SIZE", "Each worker's GC heap hard limit (DOTNET_GCHeapHardLimit). auto: under a cgroup memory limit (a container's), the limit less the supervisor's and the workers' non-heap memory, shared by --workers; without one, none. off: the runtime's default, 75 % of the whole limit in every worker, which N workers overcommit. SIZE: this much each, as 256M or 1G. An operator's own DOTNET_GCHeapHardLimit* variable wins. Default auto.")]
+    public string WorkerHeapLimit { get; set; } = "auto";
+
     [CommandLine("limit-request-line", "BYTES", "Largest request line (method, target, version) a worker accepts; longer: 414. Kestrel's MaxRequestLineSize. Default: Kestrel's (8192), or the app's Kestrel:Limits.")]
     public int? LimitRequestLine { get; set; }
 

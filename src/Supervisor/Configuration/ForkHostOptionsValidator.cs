@@ -46,6 +46,8 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
             failures.Add($"--max-requests must be 0 (never) or more (got {options.MaxRequests}).");
         if (options.MaxWorkerMemory < 0)
             failures.Add($"--max-worker-memory must be 0 (never) or a number of MiB (got {options.MaxWorkerMemory}).");
+        if (!Resources.WorkerHeapLimitSetting.TryParse(options.WorkerHeapLimit, out _))
+            failures.Add($"--worker-heap-limit must be auto, off or a size of at least 16M, as 256M or 1G (got '{options.WorkerHeapLimit}').");
         if (options.MaxRequestsJitter < 0)
             failures.Add($"--max-requests-jitter must be 0 or more (got {options.MaxRequestsJitter}).");
 

@@ -38,6 +38,9 @@ internal sealed record GenerationSettings(
     /// <summary>--forwarded-allow-ips, one address, CIDR range or "*" each; validated.</summary>
     public IReadOnlyList<string> ForwardedAllowIps { get; init; } = ["127.0.0.1", "::1"];
 
+    /// <summary>--worker-heap-limit: each worker's GC heap hard limit, shared out of the cgroup's memory limit by default.</summary>
+    public Resources.WorkerHeapLimitSetting WorkerHeapLimit { get; init; } = Resources.WorkerHeapLimitSetting.Auto;
+
     /// <summary>A quarter of --timeout, between 50 ms and 1 s: several heartbeats fit in any timeout.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromSeconds(Math.Clamp(Timeout.TotalSeconds / 4, 0.05, 1.0));
 

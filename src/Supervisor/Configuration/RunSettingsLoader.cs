@@ -96,7 +96,14 @@ internal static partial class RunSettingsLoader
         certificate)
     {
         ForwardedAllowIps = ForkHostOptionsValidator.ForwardedAllowIps(options.ForwardedAllowIps),
+        WorkerHeapLimit = WorkerHeapLimitOf(options),
     };
+
+    private static Resources.WorkerHeapLimitSetting WorkerHeapLimitOf(ForkHostOptions options)
+    {
+        Resources.WorkerHeapLimitSetting.TryParse(options.WorkerHeapLimit, out Resources.WorkerHeapLimitSetting setting);
+        return setting;
+    }
 
     private static string FriendlyType(string type) => type switch
     {

@@ -16,7 +16,7 @@ internal sealed class ProcessWorkerLauncher(WorkerSpawner spawner) : IWorkerLaun
         Process process;
         try
         {
-            process = await spawner.SpawnAsync(workerEnd.Descriptor);
+            process = await spawner.SpawnAsync(workerEnd.Descriptor, boot.Environment);
         }
         catch (Exception e)
         {

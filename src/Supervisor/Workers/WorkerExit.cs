@@ -24,6 +24,9 @@ internal enum WorkerExitKind
 /// <param name="Reason">For a boot failure or a supervisor's kill: why, as the worker said or the supervisor saw.</param>
 internal sealed record WorkerExit(WorkerExitKind Kind, string How, string? Reason)
 {
+    /// <summary>The signal that ended it, or null when it exited.</summary>
+    public int? Signal { get; init; }
+
     // Signals a process brings on itself (a crash in native or runtime code), as opposed to ones sent from outside.
     private static readonly HashSet<int> FaultSignals =
     [
@@ -36,6 +39,11 @@ internal sealed record WorkerExit(WorkerExitKind Kind, string How, string? Reaso
         int code = worker.Process.ExitCode ?? -1;
         int? signal = code is > 128 and < 160 ? code - 128 : null;
         string how = Describe(code, signal);
+        return Classify(worker, how, signal) with { Signal = signal };
+    }
+
+    private static WorkerExit Classify(WorkerHandle worker, string how, int? signal)
+    {
 
         if (worker.FailureReason is { } failure)
             return new WorkerExit(worker.ReadyAt is null ? WorkerExitKind.BootFailed : WorkerExitKind.Crashed, how, failure);

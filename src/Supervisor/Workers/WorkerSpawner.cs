@@ -13,7 +13,8 @@ namespace ForkHost.Supervisor.Workers;
 /// <param name="diagnostics">--worker-diagnostics: whether workers open the .NET diagnostics IPC socket.</param>
 internal sealed class WorkerSpawner(WorkerExecutable executable, WorkerDiagnosticsMode diagnostics = WorkerDiagnosticsMode.On)
 {
-    public Task<Process> SpawnAsync(int channelFd)
+    /// <param name="environment">Set last, over the supervisor's environment: the arbiter decided them for this worker.</param>
+    public Task<Process> SpawnAsync(int channelFd, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(executable.FileName) { UseShellExecute = false };
         foreach (string argument in executable.Arguments)
@@ -23,6 +24,8 @@ internal sealed class WorkerSpawner(WorkerExecutable executable, WorkerDiagnosti
         foreach ((string name, string value) in WorkerRuntimeSettings.Missing(startInfo.Environment))
             startInfo.Environment[name] = value;
         foreach ((string name, string value) in WorkerRuntimeSettings.ForDiagnostics(diagnostics))
+            startInfo.Environment[name] = value;
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
             startInfo.Environment[name] = value;
         return SpawnThread.Instance.StartAsync(startInfo, () => new InheritableDescriptors([channelFd]));
     }

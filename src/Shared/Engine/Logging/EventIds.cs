@@ -133,6 +133,15 @@ internal static class EventIds
     public const int PoolFitUnreachable = 3012;
     public const int PoolFitRefused = 3013;
 
+    // 3140–3159 multi-process traps: the memory limit shared by the workers.
+    public const int WorkerHeapLimitSet = 3140;
+    public const int WorkerHeapLimitFixed = 3141;
+    public const int WorkerHeapLimitOff = 3142;
+    public const int WorkerHeapLimitOperator = 3143;
+    public const int WorkerHeapLimitTooSmall = 3144;
+    public const int WorkersFollowNodeCores = 3145;
+    public const int WorkerOomKilled = 3146;
+
     // 4000–4099 either process: logging.
     public const int LoggingSectionIgnored = 4000;
 }
