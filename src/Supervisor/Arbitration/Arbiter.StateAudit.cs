@@ -22,9 +22,9 @@ internal sealed partial class Arbiter
                 LogStateClean(_logger, worker.Generation);
             else
             {
-                LogStateAudit(_logger, report.Findings.Count, worker.Generation, _wantedWorkers);
+                LogStateAudit(_logger, report.Findings.Count == 1 ? "1 finding" : $"{report.Findings.Count} findings", worker.Generation, _wantedWorkers);
                 foreach (PerProcessStateFinding finding in report.Findings)
-                    LogStateFinding(_logger, finding.Kind, finding.Describe(_wantedWorkers));
+                    LogStateFinding(_logger, finding.Kind.ToString(), finding.Describe(_wantedWorkers));
             }
         }
         if (!report.Refused || SettingsOf(worker).ForkSafety != ForkSafetyMode.Strict || _shutdown is not null)
@@ -44,10 +44,10 @@ internal sealed partial class Arbiter
     private static partial void LogStateClean(ILogger logger, int generation);
 
     [LoggerMessage(EventId = Logging.EventIds.StateAudit, Level = LogLevel.Warning,
-        Message = "Fork-safety audit ({Count} findings): the app's services keep state per worker process (generation {Generation}, {Workers} workers):")]
-    private static partial void LogStateAudit(ILogger logger, int count, int generation, int workers);
+        Message = "Fork-safety audit ({Findings}): the app's services keep state per worker process (generation {Generation}, {Workers} workers):")]
+    private static partial void LogStateAudit(ILogger logger, string findings, int generation, int workers);
 
     [LoggerMessage(EventId = Logging.EventIds.StateFinding, Level = LogLevel.Warning,
         Message = "Fork-safety audit, {Kind}: {Finding}")]
-    private static partial void LogStateFinding(ILogger logger, PerProcessStateKind kind, string finding);
+    private static partial void LogStateFinding(ILogger logger, string kind, string finding);
 }

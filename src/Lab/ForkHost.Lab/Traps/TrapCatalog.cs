@@ -1,4 +1,5 @@
 using ForkHost.Lab.Demo.Traps.KeyRing;
+using ForkHost.Lab.Demo.Traps.State;
 
 namespace ForkHost.Lab.Demo.Traps;
 
@@ -9,5 +10,7 @@ internal static class TrapCatalog
     [
         new KeyRingScenario(isFixed: false),
         new KeyRingScenario(isFixed: true),
+        new StateScenario(isFixed: false),
+        new StateScenario(isFixed: true),
     ];
 }

@@ -35,7 +35,7 @@ internal sealed record PerProcessStateFinding(PerProcessStateKind Kind, string S
             PerProcessStateKind.HostedService =>
                 $"hosted service {Service} runs in each of the {n} workers, so its work is done {n} times; register it with services.AddPlacedHostedService<{ShortName}>() to run it in one worker",
             PerProcessStateKind.KeyRing =>
-                $"{Service}: the Data Protection key ring is kept in each worker's memory, so a cookie or token one of the {n} workers protects is refused by the others and by every recycled worker, and all are lost at restart; give the supervisor a state directory (--state-dir, STATE_DIRECTORY) or persist the keys yourself (PersistKeysToFileSystem, PersistKeysToDbContext…)",
+                $"{Service}: the key ring is kept in each worker's memory, so a cookie or token one of the {n} workers protects is refused by the others and by every recycled worker, and all are lost at restart; give the supervisor a state directory (--state-dir, STATE_DIRECTORY) or persist the keys yourself (PersistKeysToFileSystem, PersistKeysToDbContext…)",
             _ => $"{Service}: state kept per worker",
         };
     }
