@@ -35,10 +35,10 @@ internal static class PerProcessStateDetector
         bool session = added.Any(d => d.ServiceType == typeof(ISessionStore));
         if (memoryDistributedCache && session)
             findings.Add(new(PerProcessStateKind.Session, "AddSession over AddDistributedMemoryCache"));
-        else if (memoryDistributedCache)
+        else if (memoryDistributedCache && !BringsCacheTagHelpers(added))
             findings.Add(new(PerProcessStateKind.DistributedMemoryCache, "AddDistributedMemoryCache"));
 
-        if (Effective<IMemoryCache>(afterApp) is { } memoryCache && added.Contains(memoryCache) && !IsHybridCacheOnly(added))
+        if (Effective<IMemoryCache>(afterApp) is { } memoryCache && added.Contains(memoryCache) && !IsHybridCacheOnly(added) && !BringsCacheTagHelpers(added))
             findings.Add(new(PerProcessStateKind.MemoryCache, "AddMemoryCache"));
 
         if (added.Any(d => d.ServiceType == typeof(IConfigureOptions<RateLimiterOptions>)))
@@ -64,6 +64,15 @@ internal static class PerProcessStateDetector
 
     private static ServiceDescriptor? Effective<TService>(IReadOnlyList<ServiceDescriptor> services) =>
         services.LastOrDefault(d => d.ServiceType == typeof(TService) && !d.IsKeyedService);
+
+    /// <summary>
+    /// MVC views and Razor Pages register an IMemoryCache and an in-memory IDistributedCache for their cache tag
+    /// helpers (rendered HTML, which is fine per worker). The two registrations look like the app's own calls, so with
+    /// views an explicit AddMemoryCache or AddDistributedMemoryCache is not told apart and not reported; a session over
+    /// that cache still is.
+    /// </summary>
+    private static bool BringsCacheTagHelpers(List<ServiceDescriptor> added) =>
+        added.Any(d => d.ServiceType.Namespace?.StartsWith("Microsoft.AspNetCore.Mvc.TagHelpers", StringComparison.Ordinal) == true);
 
     /// <summary>
     /// AddHybridCache registers IMemoryCache as its first level, in front of the IDistributedCache it keeps consistent:
@@ -96,13 +105,20 @@ internal static class PerProcessStateDetector
             : $"registered by a factory in {factory?.Method.DeclaringType?.Assembly.GetName().Name}";
     }
 
+    private static readonly HashSet<string> ForkHostAssemblies = new(StringComparer.Ordinal)
+    {
+        typeof(PerProcessStateDetector).Assembly.GetName().Name!,
+        typeof(PerProcessStateFinding).Assembly.GetName().Name!,
+        typeof(IForkHostApp).Assembly.GetName().Name!,
+    };
+
     private static bool IsFrameworkOrForkHost(Assembly assembly)
     {
         string name = assembly.GetName().Name ?? "";
         return name.StartsWith("Microsoft.", StringComparison.Ordinal)
             || name.StartsWith("System.", StringComparison.Ordinal)
-            || name.StartsWith("ForkHost.", StringComparison.Ordinal)
-            || name.StartsWith("forkhost", StringComparison.Ordinal)
-            || name.StartsWith("Serilog", StringComparison.Ordinal);
+            || name.StartsWith("Serilog", StringComparison.Ordinal)
+            // By exact name: an app's own assembly may well start with "ForkHost." too.
+            || ForkHostAssemblies.Contains(name);
     }
 }

@@ -40,5 +40,6 @@ internal sealed record PerProcessStateFinding(PerProcessStateKind Kind, string S
         };
     }
 
-    private string ShortName => Service[(Service.LastIndexOf('.') + 1)..];
+    /// <summary>The type as C# names it after a using: "Jobs.NightlyReport" → "NightlyReport", a nested "Jobs.App+Sync" → "App.Sync".</summary>
+    private string ShortName => Service[(Service.LastIndexOf('.') + 1)..].Replace('+', '.');
 }
