@@ -6,8 +6,8 @@ namespace Traps.State;
 /// <summary>
 /// An <see cref="IDistributedCache"/> over the app's MySQL server: one table that every worker reads and writes, so a
 /// session one worker created is there for the next. Written here, not taken from a package, because no maintained
-/// MySQL IDistributedCache is served to this build (Pomelo.Extensions.Caching.MySql is not, and it has had no release
-/// for .NET 8 or later); it is about a hundred lines over MySqlConnector, which the app already uses.
+/// MySQL IDistributedCache is served to this build (Pomelo.Extensions.Caching.MySql is not); it is about a hundred
+/// lines over MySqlConnector, which the app already uses.
 /// </summary>
 /// <remarks>
 /// Expiry follows Microsoft's SQL Server cache: an entry has an absolute deadline, a sliding window, or both (the
