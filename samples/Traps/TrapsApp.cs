@@ -15,12 +15,14 @@ public sealed class TrapsApp : IForkHostApp
     public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
         KeyRing.KeyRingTrap.ConfigureBuilder(context, builder);
+        State.StateTrap.ConfigureBuilder(context, builder);
         Memory.MemoryTrap.ConfigureBuilder(context, builder);
     }
 
     public void Configure(WorkerContext context, WebApplication app)
     {
         KeyRing.KeyRingTrap.Configure(context, app);
+        State.StateTrap.Configure(context, app);
         Memory.MemoryTrap.Configure(context, app);
     }
 }

@@ -90,7 +90,15 @@ internal static partial class Program
         ForkHost.WorkerContext context;
         try
         {
-            (web, app, context) = await host.StartAsync(CancellationToken.None);
+            (web, app, context) = await host.StartAsync(link.SendStateFindings, CancellationToken.None);
+        }
+        catch (ForkHost.Worker.ProcessState.PerProcessStateRefusedException e)
+        {
+            // The supervisor has the findings and refuses to start; it stops this worker with the others, so that
+            // nothing is reaped as a boot failure. Should it never do so, the worker leaves by itself.
+            LogStateRefused(logger, e.Message);
+            await Task.WhenAny(link.StopRequested, Task.Delay(TimeSpan.FromSeconds(30)));
+            return WorkerExitCodes.StateRefused;
         }
         catch (Exception e)
         {
@@ -136,6 +144,10 @@ internal static partial class Program
     [LoggerMessage(EventId = EventIds.WorkerServing, Level = LogLevel.Information,
         Message = "Serving {App} on {Listeners} (booted in {BootMilliseconds:0} ms; {JitMethods} methods JIT-compiled in {JitMilliseconds:0} ms, {CpuMilliseconds:0} ms CPU)")]
     private static partial void LogServing(Microsoft.Extensions.Logging.ILogger logger, string app, string listeners, double bootMilliseconds, long jitMethods, double jitMilliseconds, double cpuMilliseconds);
+
+    [LoggerMessage(EventId = EventIds.StateRefusedInWorker, Level = LogLevel.Error,
+        Message = "{Reason}; waiting for the supervisor to stop this worker")]
+    private static partial void LogStateRefused(Microsoft.Extensions.Logging.ILogger logger, string reason);
 
     [LoggerMessage(EventId = EventIds.WorkerBootError, Level = LogLevel.Error, Message = "Boot failed: {Reason}")]
     private static partial void LogBootError(Microsoft.Extensions.Logging.ILogger logger, Exception exception, string reason);

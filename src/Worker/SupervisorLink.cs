@@ -76,6 +76,9 @@ internal sealed partial class SupervisorLink : IDisposable
         _channel.Send(new ReadyMessage(Environment.ProcessId, bootMilliseconds, headroom));
     }
 
+    /// <summary>Before Ready: what in the app's services keeps state per worker (the supervisor logs it once per generation).</summary>
+    public void SendStateFindings(StateFindingsMessage findings) => _channel.Send(findings);
+
     /// <summary>Starts the reader thread and the heartbeat loop, whose first heartbeat goes out at once.</summary>
     public void Start(TimeSpan heartbeatInterval)
     {

@@ -12,4 +12,6 @@ internal static class WorkerExitCodes
     public const int ProtocolError = 4;
     /// <summary>The supervisor was already gone when the worker started.</summary>
     public const int Orphaned = 5;
+    /// <summary>--fork-safety strict: the app's services keep state that loses data with N workers; it never served.</summary>
+    public const int StateRefused = 6;
 }

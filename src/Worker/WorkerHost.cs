@@ -9,6 +9,7 @@ using ForkHost.Worker.Draining;
 using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
+using ForkHost.Worker.ProcessState;
 using ForkHost.Worker.Tls;
 using ForkHost.Worker.Proxies;
 using Microsoft.AspNetCore.Connections;
@@ -66,8 +67,12 @@ internal sealed partial class WorkerHost
     /// <summary>Where the channel delivers the connections the supervisor accepted (--balance dispatch).</summary>
     public DispatchedConnections Dispatched => _dispatched;
 
-    /// <summary>Loads the app, builds the web host and starts serving. Any exception here is a boot failure.</summary>
-    public async Task<(WebApplication Web, IForkHostApp App, WorkerContext Context)> StartAsync(CancellationToken cancellationToken)
+    /// <summary>Loads the app, builds the web host and starts serving. Any exception here is a boot failure, but
+    /// <see cref="PerProcessStateRefusedException"/>, thrown before anything of the app runs or listens.</summary>
+    /// <param name="reportState">Sends the per-process state found in the app's services to the supervisor, before
+    /// any hosted service starts or any socket is served.</param>
+    public async Task<(WebApplication Web, IForkHostApp App, WorkerContext Context)> StartAsync(
+        Action<StateFindingsMessage> reportState, CancellationToken cancellationToken)
     {
         WorkerConfiguration configuration = _instructions.Hello.Configuration;
         (IForkHostApp app, _) = AppLoader.Load(new AppSpecification(configuration.AppPath, configuration.AppTypeName));
@@ -96,7 +101,9 @@ internal sealed partial class WorkerHost
         builder.Services.AddSerilog(_serilog, dispose: false);
         _keyRing.AddTo(builder.Services, builder.Environment.ApplicationName);
 
+        List<ServiceDescriptor> beforeApp = [.. builder.Services];
         app.ConfigureBuilder(context, builder);
+        List<ServiceDescriptor> afterApp = [.. builder.Services];
 
         // ForkHost's own pieces, added after the app's so that they hold whatever it registered: the supervisor's
         // sockets, the drain, the worker's lifetime, and the request counting that wraps the app's whole pipeline.
@@ -105,6 +112,17 @@ internal sealed partial class WorkerHost
         if (configuration.AccessLog)
             _accessLog = web.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ForkHost.AccessLog");
         _keyRing.LogWhich(web.Services);
+        if (configuration.AuditState)
+        {
+            IReadOnlyList<PerProcessStateFinding> findings = PerProcessStateDetector.Detect(beforeApp, afterApp, _keyRing.IsPersisted(web.Services));
+            bool refused = configuration.RefuseLosingState && findings.Any(f => f.LosesData);
+            reportState(new StateFindingsMessage(findings, refused));
+            if (refused)
+            {
+                await web.DisposeAsync();
+                throw new PerProcessStateRefusedException(findings);
+            }
+        }
         WorkerRequestLimits.UseBeforeApp(web, configuration.Limits ?? RequestLimits.None);
         app.Configure(context, web);
 

@@ -29,6 +29,12 @@ internal sealed partial class Arbiter
                 StopReplacedBy(worker);
                 OnWorkerReady();
                 break;
+            case StateFindingsMessage findings when worker.State == WorkerState.Booting:
+                OnStateFindings(worker, findings);
+                break;
+            case StateFindingsMessage:
+                // From a worker told to stop while booting: its generation's audit is another worker's to report.
+                break;
             case ReadyMessage when worker.State == WorkerState.Stopping:
                 // Told to stop while booting; it will see its signal now.
                 break;

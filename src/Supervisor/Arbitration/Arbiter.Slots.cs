@@ -93,7 +93,9 @@ internal sealed partial class Arbiter
             KeyRingDirectory: KeyRingDirectory,
             ForwardedAllowIps: Settings.ForwardedAllowIps,
             Limits: Settings.Limits,
-            Certificate: Settings.Certificate?.Material);
+            Certificate: Settings.Certificate?.Material,
+            AuditState: Settings.ForkSafety != ForkSafetyMode.Off,
+            RefuseLosingState: Settings.ForkSafety == ForkSafetyMode.Strict);
         IReadOnlyList<Listener> listeners = _listeners.ForSlot(slot);
         bool dispatched = _listeners.Mode == BalanceMode.Dispatch;
         var handles = listeners

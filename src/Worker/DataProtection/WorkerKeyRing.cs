@@ -37,6 +37,19 @@ internal sealed partial class WorkerKeyRing(string? directory)
             LogAppOwnRepository(services.GetRequiredService<ILogger<WorkerKeyRing>>(), used?.GetType().FullName ?? "Data Protection's default");
     }
 
+    /// <summary>
+    /// Whether the keys the built host uses outlive this process: not ForkHost's in-memory ring (no state directory),
+    /// not Data Protection's ephemeral provider. A repository the app configured itself counts as persisted: ForkHost
+    /// cannot see where it writes, and the app chose it.
+    /// </summary>
+    public bool IsPersisted(IServiceProvider services)
+    {
+        if (services.GetService<IDataProtectionProvider>() is EphemeralDataProtectionProvider)
+            return false;
+        IXmlRepository? used = services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository;
+        return used is not null and not MemoryXmlRepository;
+    }
+
     [LoggerMessage(EventId = Logging.EventIds.WorkerAppKeyRing, Level = LogLevel.Information,
         Message = "The app configures its own Data Protection key repository ({Repository}); ForkHost's shared key ring is not used")]
     private static partial void LogAppOwnRepository(ILogger logger, string repository);

@@ -1,4 +1,5 @@
 using ForkHost.Lab.Demo.Traps.KeyRing;
+using ForkHost.Lab.Demo.Traps.State;
 using ForkHost.Lab.Demo.Traps.Memory;
 
 namespace ForkHost.Lab.Demo.Traps;
@@ -10,6 +11,8 @@ internal static class TrapCatalog
     [
         new KeyRingScenario(isFixed: false),
         new KeyRingScenario(isFixed: true),
+        new StateScenario(isFixed: false),
+        new StateScenario(isFixed: true),
         new MemoryScenario(isFixed: false),
         new MemoryScenario(isFixed: true),
     ];

@@ -16,4 +16,5 @@ namespace ForkHost.Channel;
 [JsonSerializable(typeof(ConnectionMessage))]
 [JsonSerializable(typeof(MetricsMessage))]
 [JsonSerializable(typeof(RequestDurationReport))]
+[JsonSerializable(typeof(StateFindingsMessage))]
 internal sealed partial class ChannelJsonContext : JsonSerializerContext;

@@ -55,6 +55,7 @@ internal static class ChannelMessageCodec
         ChannelMessageType.BootFailed => ChannelJsonContext.Default.BootFailedMessage,
         ChannelMessageType.Connection => ChannelJsonContext.Default.ConnectionMessage,
         ChannelMessageType.Metrics => ChannelJsonContext.Default.MetricsMessage,
+        ChannelMessageType.StateFindings => ChannelJsonContext.Default.StateFindingsMessage,
         _ => throw new ChannelProtocolException($"Unknown message type {(byte)type}."),
     };
 }

@@ -18,4 +18,6 @@ internal enum ChannelMessageType : byte
     Connection = 7,
     /// <summary>Worker → supervisor, at the heartbeat interval when something changed and once after its drain: HTTP metrics.</summary>
     Metrics = 8,
+    /// <summary>Worker → supervisor, once before Ready: the app's registrations that keep state per worker (30 and up: trap 3).</summary>
+    StateFindings = 30,
 }

@@ -23,6 +23,10 @@ namespace ForkHost.Channel;
 /// <param name="ForwardedAllowIps">--forwarded-allow-ips: peers whose X-Forwarded-* headers are honoured; null: loopback only.</param>
 /// <param name="Limits">--limit-request-*, --keep-alive, --worker-connections and --request-timeout, each null when not
 /// given (Kestrel's own value, or the app's Kestrel:Limits, then applies).</param>
+/// <param name="AuditState">--fork-safety warn or strict: look for per-process state in the app's services and report it
+/// (<see cref="StateFindingsMessage"/>) before Ready.</param>
+/// <param name="RefuseLosingState">--fork-safety strict: on a finding that loses data, do not start the app's hosted
+/// services nor serve; report and wait to be stopped.</param>
 internal sealed record WorkerConfiguration(
     string AppPath,
     string AppTypeName,
@@ -40,4 +44,6 @@ internal sealed record WorkerConfiguration(
     string? KeyRingDirectory = null,
     IReadOnlyList<string>? ForwardedAllowIps = null,
     RequestLimits? Limits = null,
-    TlsCertificate? Certificate = null);
+    TlsCertificate? Certificate = null,
+    bool AuditState = false,
+    bool RefuseLosingState = false);

@@ -133,6 +133,10 @@ internal static class EventIds
     public const int PoolFitUnreachable = 3012;
     public const int PoolFitRefused = 3013;
 
+    // 3100–3119 multi-process traps: per-process state found in the app's services at start.
+    public const int StateAudit = 3100;
+    public const int StateFinding = 3101;
+    public const int StateRefusedInWorker = 3102;
     // 3140–3159 multi-process traps: the memory limit shared by the workers.
     public const int WorkerHeapLimitSet = 3140;
     public const int WorkerHeapLimitFixed = 3141;
