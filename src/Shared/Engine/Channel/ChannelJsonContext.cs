@@ -16,4 +16,7 @@ namespace ForkHost.Channel;
 [JsonSerializable(typeof(ConnectionMessage))]
 [JsonSerializable(typeof(MetricsMessage))]
 [JsonSerializable(typeof(RequestDurationReport))]
+[JsonSerializable(typeof(LeaseGrantedMessage))]
+[JsonSerializable(typeof(LeaseRevokedMessage))]
+[JsonSerializable(typeof(LeaseReleasedMessage))]
 internal sealed partial class ChannelJsonContext : JsonSerializerContext;

@@ -133,6 +133,17 @@ internal static class EventIds
     public const int PoolFitUnreachable = 3012;
     public const int PoolFitRefused = 3013;
 
+    // 3120–3139 exactly-once placement: the supervisor's lease (3120–3129), the worker that runs the placed services (3130–3139).
+    public const int LeaseGranted = 3120;
+    public const int LeaseRevoked = 3121;
+    public const int LeaseReleased = 3122;
+    public const int LeaseExpired = 3123;
+    public const int PlacedServicesStarted = 3130;
+    public const int PlacedServicesStopped = 3131;
+    public const int PlacedServiceFailed = 3132;
+    public const int PlacementLockWaiting = 3133;
+    public const int PlacementLeaseExpired = 3134;
+
     // 4000–4099 either process: logging.
     public const int LoggingSectionIgnored = 4000;
 }
