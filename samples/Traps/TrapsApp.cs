@@ -15,10 +15,12 @@ public sealed class TrapsApp : IForkHostApp
     public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
         KeyRing.KeyRingTrap.ConfigureBuilder(context, builder);
+        Background.BackgroundTrap.ConfigureBuilder(context, builder);
     }
 
     public void Configure(WorkerContext context, WebApplication app)
     {
         KeyRing.KeyRingTrap.Configure(context, app);
+        Background.BackgroundTrap.Configure(context, app);
     }
 }

@@ -1,3 +1,4 @@
+using ForkHost.Lab.Demo.Traps.Background;
 using ForkHost.Lab.Demo.Traps.KeyRing;
 
 namespace ForkHost.Lab.Demo.Traps;
@@ -9,5 +10,7 @@ internal static class TrapCatalog
     [
         new KeyRingScenario(isFixed: false),
         new KeyRingScenario(isFixed: true),
+        new BackgroundScenario(isFixed: false),
+        new BackgroundScenario(isFixed: true),
     ];
 }
