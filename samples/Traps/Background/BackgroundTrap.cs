@@ -18,6 +18,7 @@ internal static class BackgroundTrap
         if (BackgroundTrapOptions.From(builder.Configuration) is not { } options)
             return;
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(context);
         if (options.Placed)
             builder.Services.AddPlacedHostedService<TickWriter>();
         else

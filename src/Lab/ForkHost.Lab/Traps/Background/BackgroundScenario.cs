@@ -101,8 +101,8 @@ internal sealed class BackgroundScenario(bool isFixed) : TrapScenario
                 result.Count($"gaps over {GapBoundMilliseconds} ms", longGaps);
             result.Count("lease grants", supervisor.EventsWithId(EventIds.LeaseGranted).Count);
             result.Samples.AddRange(analysis.DuplicateSamples(2));
-            if (longGaps > 0)
-                result.Samples.Add($"the longest gap was {analysis.LongestGapMilliseconds} ms, over the bound of {GapBoundMilliseconds} ms");
+            if (Fixed && analysis.LongestGapSample() is { } gap)
+                result.Samples.Add(longGaps > 0 ? $"{gap}, over the bound of {GapBoundMilliseconds} ms" : gap);
         }
         finally
         {

@@ -52,6 +52,17 @@ internal sealed class TickAnalysis(IReadOnlyList<(long Tick, int Pid)> rows, int
 
     public long LongestGapMilliseconds => Spacings.DefaultIfEmpty(0).Max();
 
+    /// <summary>Where the longest gap was: the last row before it and the first after it, for the lines under the table.</summary>
+    public string? LongestGapSample()
+    {
+        var ticks = rows.GroupBy(r => r.Tick).OrderBy(g => g.Key).Select(g => (Tick: g.Key, Pid: g.First().Pid)).ToArray();
+        if (ticks.Length < 2)
+            return null;
+        int widest = Enumerable.Range(1, ticks.Length - 1).MaxBy(i => ticks[i].Tick - ticks[i - 1].Tick);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"longest gap {(ticks[widest].Tick - ticks[widest - 1].Tick) * TickMilliseconds} ms: tick {ticks[widest - 1].Tick} by pid {ticks[widest - 1].Pid}, then tick {ticks[widest].Tick} by pid {ticks[widest].Pid}");
+    }
+
     /// <summary>A few ticks written more than once, as "tick 123: 4 rows (pids 1, 2, 3, 4)".</summary>
     public IEnumerable<string> DuplicateSamples(int count) => rows
         .GroupBy(r => r.Tick)
