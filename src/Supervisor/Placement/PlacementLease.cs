@@ -91,7 +91,7 @@ internal sealed partial class PlacementLease(ILogger logger)
         if (Holder is not null || stopping)
             return;
         WorkerHandle? candidate = workers
-            .Where(w => IsCandidate(w, currentGeneration))
+            .Where(w => IsCandidate(w, currentGeneration) && IsInContact(w, now))
             .OrderBy(w => w.Slot)
             .FirstOrDefault();
         if (candidate is null)
@@ -107,6 +107,9 @@ internal sealed partial class PlacementLease(ILogger logger)
     private static bool IsCandidate(WorkerHandle worker, int currentGeneration) =>
         worker.State == WorkerState.Ready && worker.Generation == currentGeneration && worker.PlacedServices > 0
         && !worker.BeingReplaced && !worker.PlacementFailed;
+
+    /// <summary>Heard from within the TTL: a holder whose lease just expired for its silence is not given it back.</summary>
+    private static bool IsInContact(WorkerHandle worker, long now) => now - worker.LastHeartbeatAt <= Ttl.TotalMilliseconds;
 
     private static string? RevokeReason(WorkerHandle holder, IReadOnlyList<WorkerHandle> workers, int currentGeneration, bool stopping) =>
         stopping ? "the supervisor stops"
