@@ -18,10 +18,13 @@ internal sealed partial class TickWriter(WorkerContext context, BackgroundTrapOp
         await using MySqlDataSource data = new MySqlDataSourceBuilder(options.ConnectionString).Build();
         await CreateTableAsync(data, stoppingToken);
         long interval = options.TickMilliseconds;
+        long written = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            long tick = now / interval + 1;
+            // Never the same tick twice: a timer may fire a little early, and the clock then still reads the last tick.
+            long tick = Math.Max(now / interval + 1, written + 1);
+            written = tick;
             try
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(tick * interval - now), stoppingToken);

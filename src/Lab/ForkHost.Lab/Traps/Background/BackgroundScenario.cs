@@ -18,8 +18,11 @@ internal sealed class BackgroundScenario(bool isFixed) : TrapScenario
     private const int TickMilliseconds = 250;
     private const int MaxRequests = 10;
 
-    /// <summary>The fixed half's longest acceptable gap: the lease's TTL, the longest a move may wait on a silent holder.</summary>
-    public const long GapBoundMilliseconds = 3000;
+    /// <summary>
+    /// The fixed half's longest acceptable gap: the lease's TTL (3 s, the longest a move waits on a silent holder) plus
+    /// 2 s for the new holder's first write (a new process's first MySQL connection, on a machine busy booting workers).
+    /// </summary>
+    public const long GapBoundMilliseconds = 5000;
 
     /// <summary>How long the job runs undisturbed between two disruptions.</summary>
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(1);
