@@ -15,6 +15,7 @@ public sealed class TrapsApp : IForkHostApp
     public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
         KeyRing.KeyRingTrap.ConfigureBuilder(context, builder);
+        Background.BackgroundTrap.ConfigureBuilder(context, builder);
         State.StateTrap.ConfigureBuilder(context, builder);
         Memory.MemoryTrap.ConfigureBuilder(context, builder);
     }
@@ -22,6 +23,7 @@ public sealed class TrapsApp : IForkHostApp
     public void Configure(WorkerContext context, WebApplication app)
     {
         KeyRing.KeyRingTrap.Configure(context, app);
+        Background.BackgroundTrap.Configure(context, app);
         State.StateTrap.Configure(context, app);
         Memory.MemoryTrap.Configure(context, app);
     }

@@ -83,7 +83,7 @@ internal static partial class Program
             ? new HttpServerMetrics(new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker.Metrics"))
             : null;
         var host = new WorkerHost(instructions, serilog, metrics);
-        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, gracefulTimeout, logger);
+        using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, host.Placed, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
         ForkHost.IForkHostApp app;

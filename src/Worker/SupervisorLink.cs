@@ -5,6 +5,7 @@ using ForkHost.Logging;
 using ForkHost.Worker.Descriptors;
 using ForkHost.Worker.Dispatching;
 using ForkHost.Worker.Metrics;
+using ForkHost.Worker.Placement;
 using Microsoft.Extensions.Logging;
 
 namespace ForkHost.Worker;
@@ -22,6 +23,7 @@ internal sealed partial class SupervisorLink : IDisposable
     private readonly DescriptorBudget _descriptors;
     private readonly WorkerHealth _health;
     private readonly MetricsReporter? _metrics;
+    private readonly PlacedServices _placed;
     private readonly Lock _metricsLock = new();
     private readonly LogThrottle _lostConnectionLog = new(TimeSpan.FromSeconds(5));
     private readonly TimeSpan _gracefulTimeout;
@@ -36,8 +38,10 @@ internal sealed partial class SupervisorLink : IDisposable
     private static readonly TimeSpan HeadroomPollInterval = TimeSpan.FromMilliseconds(20);
 
     public SupervisorLink(ControlChannel channel, WorkerCounters counters, DispatchedConnections dispatched, DescriptorBudget descriptors,
-        WorkerHealth health, HttpServerMetrics? metrics, TimeSpan gracefulTimeout, ILogger logger)
+        WorkerHealth health, HttpServerMetrics? metrics, PlacedServices placed, TimeSpan gracefulTimeout, ILogger logger)
     {
+        _placed = placed;
+        placed.ReportReleasesTo(message => channel.Send(message));
         _channel = channel;
         _counters = counters;
         _dispatched = dispatched;
@@ -73,7 +77,7 @@ internal sealed partial class SupervisorLink : IDisposable
         _descriptors.Measure();
         int headroom = _descriptors.ConnectionHeadroom;
         Volatile.Write(ref _granted, headroom);
-        _channel.Send(new ReadyMessage(Environment.ProcessId, bootMilliseconds, headroom));
+        _channel.Send(new ReadyMessage(Environment.ProcessId, bootMilliseconds, headroom, _placed.Count));
     }
 
     /// <summary>Before Ready: what in the app's services keeps state per worker (the supervisor logs it once per generation).</summary>
@@ -112,6 +116,16 @@ internal sealed partial class SupervisorLink : IDisposable
                 if (received.Message is StopMessage stop)
                 {
                     RequestStop(new StopRequest(stop.Graceful, TimeSpan.FromMilliseconds(stop.DeadlineMilliseconds), "stop message from the supervisor"));
+                    continue;
+                }
+                if (received.Message is LeaseGrantedMessage granted)
+                {
+                    _placed.Grant(granted.LeaseId, TimeSpan.FromMilliseconds(granted.TtlMilliseconds));
+                    continue;
+                }
+                if (received.Message is LeaseRevokedMessage revoked)
+                {
+                    _placed.Revoke(revoked.LeaseId);
                     continue;
                 }
                 if (received.Message is ConnectionMessage connection)

@@ -9,6 +9,7 @@ using ForkHost.Worker.Draining;
 using ForkHost.Worker.Limits;
 using ForkHost.Worker.Metrics;
 using ForkHost.Worker.Pipeline;
+using ForkHost.Worker.Placement;
 using ForkHost.Worker.ProcessState;
 using ForkHost.Worker.Tls;
 using ForkHost.Worker.Proxies;
@@ -51,6 +52,7 @@ internal sealed partial class WorkerHost
         _descriptors = new DescriptorBudget(DescriptorTable.Count, () => _drain.OpenConnections, TimeProvider.System);
         _health = new WorkerHealth(_descriptors, TimeProvider.System);
         _keyRing = new WorkerKeyRing(instructions.Hello.Configuration.KeyRingDirectory);
+        Placed = new PlacedServices(PlacementFences.For(instructions.Hello.Configuration), TimeProvider.System);
         Metrics = metrics;
     }
 
@@ -60,6 +62,9 @@ internal sealed partial class WorkerHost
     public DescriptorBudget Descriptors => _descriptors;
 
     public WorkerHealth Health => _health;
+
+    /// <summary>The app's placed hosted services (AddPlacedHostedService), run here only while this worker holds the lease.</summary>
+    public PlacedServices Placed { get; }
 
     /// <summary>ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.</summary>
     public HttpServerMetrics? Metrics { get; }
@@ -133,6 +138,10 @@ internal sealed partial class WorkerHost
 
     private void AddWorkerServices(WebApplicationBuilder builder, WorkerConfiguration configuration)
     {
+        // After the app's hosted services: started last, stopped first, so the placed services stop while everything
+        // they may use still runs.
+        builder.Services.AddSingleton(Placed);
+        builder.Services.AddHostedService<PlacedServicesHostedService>();
         builder.Services.RemoveAll<IHostLifetime>();
         builder.Services.AddSingleton<IHostLifetime, WorkerLifetime>();
         // The stop deadline comes with each stop request and is enforced by the token passed to StopAsync.

@@ -23,7 +23,7 @@ internal sealed partial class Arbiter
         switch (received.Message)
         {
             case ReadyMessage ready when worker.State == WorkerState.Booting:
-                worker.MarkReady(Now);
+                worker.MarkReady(Now, ready.PlacedServices);
                 _consecutiveBootFailures = 0;
                 LogReady(_logger, worker.Slot, worker.Pid, ready.BootMilliseconds);
                 StopReplacedBy(worker);
@@ -40,8 +40,12 @@ internal sealed partial class Arbiter
                 break;
             case HeartbeatMessage heartbeat when worker.State != WorkerState.Booting:
                 worker.RecordHeartbeat(heartbeat, Now);
+                _placement.OnHeartbeat(worker, Now);
                 ReplaceIfRequestStuck(worker);
                 RecycleIfDue(worker);
+                break;
+            case LeaseReleasedMessage released:
+                _placement.OnReleased(worker, released, Now);
                 break;
             case BootFailedMessage failed:
                 worker.RecordBootFailure(failed.Reason);

@@ -116,6 +116,7 @@ internal sealed partial class Arbiter
         // The dispatcher must let go of the channel before its descriptor is closed (and its number reused).
         PublishDispatchTargets();
         worker.Process.Release();
+        _placement.OnExited(worker, Now);
         // A SIGKILLed worker, or one running as another --user, cannot remove its own diagnostics socket.
         DiagnosticsSocketCleanup.RemoveLeftovers(worker.Pid);
         WorkerExit exit = WorkerExit.Of(worker);

@@ -57,6 +57,7 @@ internal sealed partial class Arbiter
             StoppingMode,
             ReloadDescription(),
             _listeners.Primary.Select(l => l.Address).ToList(),
-            workers);
+            workers,
+            _placement.Status(now));
     }
 }

@@ -6,6 +6,7 @@ using ForkHost.Supervisor.Fleet;
 using ForkHost.Supervisor.Generations;
 using ForkHost.Supervisor.Listeners;
 using ForkHost.Supervisor.Metrics;
+using ForkHost.Supervisor.Placement;
 using ForkHost.Supervisor.Systemd;
 using ForkHost.Supervisor.Workers;
 using Microsoft.Extensions.Logging;
@@ -39,6 +40,9 @@ internal sealed partial class Arbiter
     private readonly ILogger _logger;
     private readonly Channel<ArbiterEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<ArbiterEvent>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<WorkerHandle> _workers = [];
+
+    /// <summary>Which worker runs the app's placed hosted services (AddPlacedHostedService).</summary>
+    private readonly PlacementLease _placement;
     private readonly long _origin;
     private readonly long _startedAt;
 
@@ -80,6 +84,7 @@ internal sealed partial class Arbiter
         _health = health;
         _metricsPublication = metrics;
         _logger = logger;
+        _placement = new PlacementLease(logger);
         _wantedWorkers = initial.Settings.Workers;
         _origin = time.GetTimestamp();
         _startedAt = Now;
@@ -113,6 +118,8 @@ internal sealed partial class Arbiter
 
             DrainWhenDelayIsOver();
             KillOverdue();
+            // After the kills and before the spawns: a holder killed this turn is revoked (or, once reaped, replaced).
+            _placement.Converge(_workers, _current.Number, stopping: _shutdown is not null || HandedOver, Now);
             PublishDispatchTargets();
             _notifier.WatchdogTick(Now);
             PublishMetrics();

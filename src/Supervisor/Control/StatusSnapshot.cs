@@ -11,6 +11,8 @@ namespace ForkHost.Supervisor.Control;
 /// <param name="Reload">null without a reload under way; else "loading generation N" (its load step runs) or
 /// "booting generation N" (its workers start while the previous generation serves), with ", 1 more queued" when a
 /// SIGHUP arrived meanwhile.</param>
+/// <param name="PlacementLease">The worker that runs the app's placed hosted services; null when none holds the lease
+/// (the app has none, or it is moving between workers).</param>
 internal sealed record StatusSnapshot(
     int Pid,
     string Version,
@@ -24,4 +26,5 @@ internal sealed record StatusSnapshot(
     string? Stopping,
     string? Reload,
     IReadOnlyList<string> Addresses,
-    IReadOnlyList<WorkerStatus> Workers);
+    IReadOnlyList<WorkerStatus> Workers,
+    PlacementLeaseStatus? PlacementLease = null);

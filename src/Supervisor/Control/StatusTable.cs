@@ -20,6 +20,9 @@ internal static class StatusTable
             $"workers: {status.WantedWorkers} wanted, {status.LiveWorkers} live, {status.ReadyWorkers} ready");
         text.AppendLine($"ready: {Fleet.FleetReadiness.Summary(status.Ready, status.ReadyWorkers, status.WantedWorkers, status.RequiredReadyWorkers, status.Stopping)}");
         text.AppendLine($"listening: {string.Join(", ", status.Addresses)}");
+        if (status.PlacementLease is { } lease)
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"placed services: worker {lease.Slot} (pid {lease.Pid}, generation {lease.Generation}) holds lease {lease.LeaseId}, for {Duration(lease.HeldMs)}{(lease.Revoking ? ", being revoked" : "")}");
         text.AppendLine($"control socket: {controlSocket}");
         text.AppendLine();
 

@@ -36,8 +36,15 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
     /// <summary>Why it failed, as it said (its boot-failed message) or as the supervisor saw (boot timeout, protocol error).</summary>
     public string? FailureReason { get; private set; }
 
-    public void MarkReady(long now)
+    /// <summary>Placed hosted services its app registered, as its ready message said: only a worker with some gets the placement lease.</summary>
+    public int PlacedServices { get; private set; }
+
+    /// <summary>Its placed services failed to start (or to stop in time): the lease is not granted to it again.</summary>
+    public bool PlacementFailed { get; set; }
+
+    public void MarkReady(long now, int placedServices = 0)
     {
+        PlacedServices = placedServices;
         State = WorkerState.Ready;
         ReadyAt = now;
         LastHeartbeatAt = now;

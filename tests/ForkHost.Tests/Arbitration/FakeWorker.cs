@@ -67,7 +67,15 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
     {
     }
 
-    public void Ready() => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42, ConnectionHeadroom: 100), []));
+    /// <param name="placedServices">How many placed hosted services its app registered (AddPlacedHostedService).</param>
+    public void Ready(int placedServices = 0) => events.MessageReceived(new ReceivedMessage(new ReadyMessage(Pid, 42, ConnectionHeadroom: 100, placedServices), []));
+
+    /// <summary>Its placed services have stopped and its lock is released, as the real worker reports it.</summary>
+    public void ReleaseLease(long leaseId, string reason = "revoked") =>
+        events.MessageReceived(new ReceivedMessage(new LeaseReleasedMessage(leaseId, reason), []));
+
+    /// <summary>The leases it was granted or renewed, in order.</summary>
+    public IReadOnlyList<LeaseGrantedMessage> Grants => Sent.OfType<LeaseGrantedMessage>().ToList();
 
     public void Heartbeat(long requestsServed = 0, long residentBytes = 50 << 20, string? unhealthy = null, InFlightRequestReport? oldestRequest = null) =>
         events.MessageReceived(new ReceivedMessage(

@@ -1,3 +1,4 @@
+using ForkHost.Lab.Demo.Traps.Background;
 using ForkHost.Lab.Demo.Traps.KeyRing;
 using ForkHost.Lab.Demo.Traps.State;
 using ForkHost.Lab.Demo.Traps.Memory;
@@ -11,6 +12,8 @@ internal static class TrapCatalog
     [
         new KeyRingScenario(isFixed: false),
         new KeyRingScenario(isFixed: true),
+        new BackgroundScenario(isFixed: false),
+        new BackgroundScenario(isFixed: true),
         new StateScenario(isFixed: false),
         new StateScenario(isFixed: true),
         new MemoryScenario(isFixed: false),

@@ -16,5 +16,8 @@ namespace ForkHost.Channel;
 [JsonSerializable(typeof(ConnectionMessage))]
 [JsonSerializable(typeof(MetricsMessage))]
 [JsonSerializable(typeof(RequestDurationReport))]
+[JsonSerializable(typeof(LeaseGrantedMessage))]
+[JsonSerializable(typeof(LeaseRevokedMessage))]
+[JsonSerializable(typeof(LeaseReleasedMessage))]
 [JsonSerializable(typeof(StateFindingsMessage))]
 internal sealed partial class ChannelJsonContext : JsonSerializerContext;

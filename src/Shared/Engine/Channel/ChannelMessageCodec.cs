@@ -55,6 +55,9 @@ internal static class ChannelMessageCodec
         ChannelMessageType.BootFailed => ChannelJsonContext.Default.BootFailedMessage,
         ChannelMessageType.Connection => ChannelJsonContext.Default.ConnectionMessage,
         ChannelMessageType.Metrics => ChannelJsonContext.Default.MetricsMessage,
+        ChannelMessageType.LeaseGranted => ChannelJsonContext.Default.LeaseGrantedMessage,
+        ChannelMessageType.LeaseRevoked => ChannelJsonContext.Default.LeaseRevokedMessage,
+        ChannelMessageType.LeaseReleased => ChannelJsonContext.Default.LeaseReleasedMessage,
         ChannelMessageType.StateFindings => ChannelJsonContext.Default.StateFindingsMessage,
         _ => throw new ChannelProtocolException($"Unknown message type {(byte)type}."),
     };

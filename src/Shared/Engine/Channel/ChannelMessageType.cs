@@ -18,6 +18,15 @@ internal enum ChannelMessageType : byte
     Connection = 7,
     /// <summary>Worker → supervisor, at the heartbeat interval when something changed and once after its drain: HTTP metrics.</summary>
     Metrics = 8,
+    /// <summary>
+    /// Supervisor → worker: it holds the placement lease (placed hosted services), or, the same lease again, a renewal;
+    /// it may run them once it also holds the lease's kernel lock, and stops them when no renewal came for the TTL.
+    /// </summary>
+    LeaseGranted = 20,
+    /// <summary>Supervisor → worker: give the lease back: stop the placed services, release the lock, then say so.</summary>
+    LeaseRevoked = 21,
+    /// <summary>Worker → supervisor: its placed services are stopped and the lock released (after a revoke, an expiry or its stop).</summary>
+    LeaseReleased = 22,
     /// <summary>Worker → supervisor, once before Ready: the app's registrations that keep state per worker (30 and up: trap 3).</summary>
     StateFindings = 30,
 }

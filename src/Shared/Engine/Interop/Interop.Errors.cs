@@ -8,6 +8,8 @@ internal static partial class Interop
         internal const int EINTR = 4;
         internal const int EBADF = 9;
         internal const int EAGAIN = 11;
+        /// <summary>Linux's EWOULDBLOCK is EAGAIN: what a non-blocking flock returns when another holds the lock.</summary>
+        internal const int EWOULDBLOCK = EAGAIN;
         internal const int EACCES = 13;
         internal const int ENFILE = 23;
         internal const int EMFILE = 24;

@@ -137,6 +137,16 @@ internal static class EventIds
     public const int StateAudit = 3100;
     public const int StateFinding = 3101;
     public const int StateRefusedInWorker = 3102;
+    // 3120–3139 exactly-once placement: the supervisor's lease (3120–3129), the worker that runs the placed services (3130–3139).
+    public const int LeaseGranted = 3120;
+    public const int LeaseRevoked = 3121;
+    public const int LeaseReleased = 3122;
+    public const int LeaseExpired = 3123;
+    public const int PlacedServicesStarted = 3130;
+    public const int PlacedServicesStopped = 3131;
+    public const int PlacedServiceFailed = 3132;
+    public const int PlacementLockWaiting = 3133;
+    public const int PlacementLeaseExpired = 3134;
     // 3140–3159 multi-process traps: the memory limit shared by the workers.
     public const int WorkerHeapLimitSet = 3140;
     public const int WorkerHeapLimitFixed = 3141;
