@@ -20,7 +20,8 @@ internal static class TrapReport
         foreach (IGrouping<string, TrapResult> trap in results.GroupBy(r => r.Trap))
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Trap {TrapNumber(trap.First().Scenario)}: {trap.Key}");
+            int ordinal = TrapCatalog.All.Select(t => t.Trap).Distinct().ToList().IndexOf(trap.Key) + 1;
+            text.AppendLine(CultureInfo.InvariantCulture, $"Scenario {TrapNumber(trap.First().Scenario)}, trap {ordinal}: {trap.Key}");
             foreach (TrapResult r in trap)
             {
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"  {r.Scenario,-4}{r.Name.PadRight(nameWidth)}  {Failures(r).PadRight(failureWidth)}  {Verdict(r)}").TrimEnd());
