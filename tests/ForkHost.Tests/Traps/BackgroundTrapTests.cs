@@ -1,9 +1,8 @@
 using System.Text.Json;
 using ForkHost.Lab.Demo.Traps.Background;
 using ForkHost.Tests.MySql;
-using ForkHost.Tests.Traps;
 
-namespace ForkHost.Tests.Placement;
+namespace ForkHost.Tests.Traps;
 
 /// <summary>
 /// Trap 2 (scenarios 8a and 8b of the demo), run twice, each time against the real MariaDB: from the job's own rows,
