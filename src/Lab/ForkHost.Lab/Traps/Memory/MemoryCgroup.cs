@@ -1,3 +1,4 @@
+using ForkHost.Supervisor.Resources;
 using System.Globalization;
 
 namespace ForkHost.Lab.Demo.Traps.Memory;
@@ -31,36 +32,19 @@ internal sealed class MemoryCgroup : IDisposable
     {
         if (Interop.Libc.GetEffectiveUserId() != 0)
             return (null, false, "not root: creating a memory cgroup needs root");
-        string[] memberships = File.Exists("/proc/self/cgroup") ? File.ReadAllLines("/proc/self/cgroup") : [];
-        string[] mounts = File.Exists("/proc/self/mountinfo") ? File.ReadAllLines("/proc/self/mountinfo") : [];
-        foreach (string mount in mounts)
+        // The supervisor's own reader of /proc/self/cgroup and /proc/self/mountinfo: the cgroup it would find a limit in.
+        var cgroups = CgroupHierarchy.Read();
+        if (cgroups.V1Mount("memory") is { } v1Mount)
         {
-            string[] fields = mount.Split(' ');
-            int separator = Array.IndexOf(fields, "-");
-            if (separator < 5 || separator + 3 >= fields.Length)
-                continue;
-            string point = fields[4];
-            if (fields[separator + 1] == "cgroup" && fields[separator + 3].Split(',').Contains("memory")
-                && memberships.Select(l => l.Split(':', 3)).FirstOrDefault(p => p.Length == 3 && p[1].Split(',').Contains("memory")) is { } own)
-            {
-                string parent = Path.Combine(point, own[2].TrimStart('/'));
-                if (!System.IO.Directory.Exists(parent))
-                    parent = point;
-                return Writable(parent) ? (parent, false, null) : (null, false, $"the v1 memory controller at {parent} is not writable");
-            }
+            string parent = cgroups.V1Directory("memory") is { } own && System.IO.Directory.Exists(own) ? own : v1Mount;
+            return Writable(parent) ? (parent, false, null) : (null, false, $"the v1 memory controller at {parent} is not writable");
         }
-        foreach (string mount in mounts)
+        if (cgroups.V2Directory is { } v2)
         {
-            string[] fields = mount.Split(' ');
-            int separator = Array.IndexOf(fields, "-");
-            if (separator < 5 || separator + 1 >= fields.Length || fields[separator + 1] != "cgroup2")
-                continue;
-            string? own = memberships.FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
-            string parent = Path.Combine(fields[4], (own ?? "").TrimStart('/'));
-            string controllers = ReadOrEmpty(Path.Combine(parent, "cgroup.subtree_control"));
+            string controllers = ReadOrEmpty(Path.Combine(v2, "cgroup.subtree_control"));
             if (!controllers.Split(' ').Contains("memory"))
-                return (null, true, $"the own v2 cgroup {parent} does not delegate the memory controller (cgroup.subtree_control: '{controllers.Trim()}')");
-            return Writable(parent) ? (parent, true, null) : (null, true, $"the own v2 cgroup {parent} is not writable");
+                return (null, true, $"the own v2 cgroup {v2} does not delegate the memory controller (cgroup.subtree_control: '{controllers.Trim()}')");
+            return Writable(v2) ? (v2, true, null) : (null, true, $"the own v2 cgroup {v2} is not writable");
         }
         return (null, false, "no memory cgroup controller is mounted");
     }
@@ -92,13 +76,7 @@ internal sealed class MemoryCgroup : IDisposable
     public long OomKills()
     {
         string file = Path.Combine(Directory, _v2 ? "memory.events" : "memory.oom_control");
-        foreach (string line in File.ReadAllLines(file))
-        {
-            string[] parts = line.Split(' ');
-            if (parts.Length == 2 && parts[0] == "oom_kill")
-                return long.Parse(parts[1], CultureInfo.InvariantCulture);
-        }
-        return 0;
+        return CgroupHierarchy.ReadKeyed(file, "oom_kill") ?? 0;
     }
 
     /// <summary>Waits for the supervisor's processes to leave (they were stopped before), moves any left to the parent, removes the cgroup.</summary>
