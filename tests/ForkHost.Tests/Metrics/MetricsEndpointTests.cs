@@ -25,9 +25,16 @@ public sealed class MetricsEndpointTests
         int next = 0;
         var clients = Enumerable.Range(0, 4).Select(async _ =>
         {
-            using var keepAlive = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            // One connection per request: a shared socket spreads new connections evenly, so every worker reaches
+            // --max-requests. Keep-alive connections stick to a worker, and two on one worker left it the only one
+            // recycled (it serves past its limit until its stop arrives) while the others stayed under it.
+            using var perRequest = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
             while (Interlocked.Increment(ref next) <= 1000)
-                (await keepAlive.GetAsync(address)).EnsureSuccessStatusCode();
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, address);
+                request.Headers.ConnectionClose = true;
+                (await perRequest.SendAsync(request)).EnsureSuccessStatusCode();
+            }
         });
         await Task.WhenAll(clients);
 
