@@ -28,7 +28,7 @@ BENCH_TEMPORARY_DIRECTORIES+=("$published")
 rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
 log "building (Release), and publishing with ReadyToRun for $rid"
 (cd "$BENCH_ROOT" && dotnet build ForkHost.sln -c Release -nologo -v quiet -clp:ErrorsOnly >&2)
-dotnet publish "$BENCH_ROOT/src/Supervisor" -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
+dotnet publish "$BENCH_ROOT/src/Tool" -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
   -o "$published" -nologo -v quiet -clp:ErrorsOnly >&2
 dotnet publish "$BENCH_ROOT/samples/Comments" -c Release -r "$rid" --self-contained false -p:PublishReadyToRun=true \
   -o "$published/demo-app" -nologo -v quiet -clp:ErrorsOnly >&2

@@ -16,7 +16,7 @@ internal static class LabCommands
         string lab = Path.Combine(AppContext.BaseDirectory, ExecutableName);
         if (!File.Exists(lab))
         {
-            return Program.UsageError($"'{command}' belongs to ForkHost's lab, which this install does not include ({ExecutableName} is not in {AppContext.BaseDirectory}). "
+            return ForkHostCommands.UsageError($"'{command}' belongs to ForkHost's lab, which this install does not include ({ExecutableName} is not in {AppContext.BaseDirectory}). "
                 + "Clone the repository and run ./dev demo, or src/Lab/ForkHost.Lab/bin/Release/net10.0/forkhost-lab " + command + ".");
         }
         Console.Out.Flush();

@@ -1,3 +1,4 @@
+using ForkHost.Apps;
 using ForkHost.Logging;
 using ForkHost.Supervisor.Arbitration;
 using ForkHost.Supervisor.Configuration;
@@ -24,29 +25,32 @@ namespace ForkHost.Supervisor;
 /// </summary>
 internal static partial class RunCommand
 {
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <param name="args">The options: forkhost run's, or an app's own executable's (the same but --app).</param>
+    /// <param name="appSource">Where the app comes from, in this supervisor and in every worker it starts.</param>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, AppSource appSource)
     {
         if (args.Any(a => a is "--help" or "-h"))
         {
-            Console.Out.Write(RunCommandLine.Help());
+            Console.Out.Write(RunCommandLine.Help(appSource.ProgramName));
             return ExitCodes.Success;
         }
 
         RunSettings settings;
         try
         {
-            settings = RunSettingsLoader.Load(args);
+            settings = RunSettingsLoader.Load(args, appSource.CompiledIn);
         }
         catch (UsageException e)
         {
-            return Program.UsageError(e.Message);
+            return ForkHostCommands.UsageError(e.Message);
         }
         ProcessSettings process = settings.Process;
 
         using Serilog.Extensions.Hosting.ReloadableLogger serilog = ForkHostLogging.CreateReopenable(settings.Configuration, process.LogFormat, "supervisor");
         using var loggerFactory = new SerilogLoggerFactory(serilog);
         ILogger logger = loggerFactory.CreateLogger("ForkHost.Supervisor");
-        LogStarting(logger, settings.Generation.App.ToString(), settings.Generation.Workers, ThisAssembly.Version);
+        LogStarting(logger, appSource.CompiledIn is { } own ? $"{own.TypeName} (this program, {ProgramBuild.Current})" : settings.Generation.App.ToString(),
+            settings.Generation.Workers, ThisAssembly.Version);
         MySqlConnectionStringSource.WarnIfOnCommandLine(args, logger);
         CgroupHierarchy cgroups = CgroupHierarchy.Read();
         WarnIfWorkersFollowNodeCores(cgroups, settings, logger);
@@ -60,7 +64,7 @@ internal static partial class RunCommand
         }
         catch (UsageException e)
         {
-            return Program.UsageError(e.Message);
+            return ForkHostCommands.UsageError(e.Message);
         }
 
         using SystemdNotifier notifier = SystemdNotifier.FromEnvironment();
@@ -72,7 +76,7 @@ internal static partial class RunCommand
         }
         catch (UsageException e)
         {
-            return Program.UsageError(e.Message);
+            return ForkHostCommands.UsageError(e.Message);
         }
 
         ControlServer? control = null;
@@ -95,7 +99,7 @@ internal static partial class RunCommand
             }
             catch (UsageException e)
             {
-                return Program.UsageError(e.Message);
+                return ForkHostCommands.UsageError(e.Message);
             }
             fleet?.Start();
             // Before the pid file, so that a script which waits for the pid file can run forkhost status at once.
@@ -106,7 +110,7 @@ internal static partial class RunCommand
             }
             catch (UsageException e)
             {
-                return Program.UsageError(e.Message);
+                return ForkHostCommands.UsageError(e.Message);
             }
             using PidFile? pidFile = process.PidFile is null ? null : PidFile.Write(process.PidFile);
 
@@ -122,14 +126,14 @@ internal static partial class RunCommand
                 : null;
 
             // Only now does app code run: the load step of generation 1.
-            var loader = new GenerationLoader(args, process, fleet?.Listener.TcpEndPoint, loggerFactory,
+            var loader = new GenerationLoader(args, appSource, process, fleet?.Listener.TcpEndPoint, loggerFactory,
                 tlsListeners: [.. listeners.Where(l => l.Settings.Tls).Select(l => l.Address)]);
             GenerationLoadResult first = await loader.LoadAsync(1, settings.Generation, settings.Configuration, CancellationToken.None);
             if (first.Loaded is not { } generation)
-                return first.ExitCode == ExitCodes.Usage ? Program.UsageError(first.Refusal!) : first.ExitCode;
+                return first.ExitCode == ExitCodes.Usage ? ForkHostCommands.UsageError(first.Refusal!) : first.ExitCode;
 
             var arbiter = new Arbiter(process, generation, slotListeners, dispatcher,
-                new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Locate(), process.WorkerDiagnostics)), loader, notifier, TimeProvider.System,
+                new ProcessWorkerLauncher(new WorkerSpawner(WorkerExecutable.Self(), process.WorkerDiagnostics)), loader, notifier, TimeProvider.System,
                 () => ForkHostLogging.Reopen(serilog, settings.Configuration, process.LogFormat, "supervisor"),
                 () => SupervisorUpgrade.StartSuccessorAsync(listeners, fleet?.Listener, notifier.SocketPath),
                 predecessor,
@@ -176,8 +180,11 @@ internal static partial class RunCommand
             LogWorkersFollowNodeCores(logger, evidence, settings.Generation.Workers);
     }
 
-    /// <summary>forkhost-worker's runtimeconfig.json, where an operator may have put System.GC.HeapHardLimit.</summary>
-    private static string WorkerRuntimeConfig() => Path.Combine(AppContext.BaseDirectory, WorkerExecutable.Name + ".runtimeconfig.json");
+    /// <summary>
+    /// The program's runtimeconfig.json (forkhost's, or the app's own), which its workers start with too, where an
+    /// operator may have put System.GC.HeapHardLimit. A NativeAOT program has none: its settings are compiled in.
+    /// </summary>
+    private static string WorkerRuntimeConfig() => Path.Combine(AppContext.BaseDirectory, ProgramBuild.Current.Name + ".runtimeconfig.json");
 
     private static IReadOnlyList<Listener> BindListeners(ProcessSettings process) =>
         ListenerBinder.BindAll(process.Binds, process.Backlog, process.UnixSocketMode, reusePort: process.Balance == BalanceMode.ReusePort);

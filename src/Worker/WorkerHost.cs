@@ -32,6 +32,7 @@ namespace ForkHost.Worker;
 internal sealed partial class WorkerHost
 {
     private readonly BootInstructions _instructions;
+    private readonly AppSource _appSource;
     private readonly Serilog.ILogger _serilog;
     private readonly WorkerCounters _counters;
     private readonly ConnectionDrain _drain = new();
@@ -43,9 +44,10 @@ internal sealed partial class WorkerHost
 
     /// <param name="metrics">ASP.NET Core's and Kestrel's HTTP metrics, kept for the supervisor; null without --metrics-bind.
     /// Made before the web host, so the framework's instruments find their listener as they are created.</param>
-    public WorkerHost(BootInstructions instructions, Serilog.ILogger serilog, HttpServerMetrics? metrics)
+    public WorkerHost(BootInstructions instructions, AppSource appSource, Serilog.ILogger serilog, HttpServerMetrics? metrics)
     {
         _instructions = instructions;
+        _appSource = appSource;
         _serilog = serilog;
         _counters = new WorkerCounters { Limit = instructions.Hello.Configuration.RecycleAfterRequests };
         _dispatched = new DispatchedConnections(instructions.Listeners.Count, _drain);
@@ -80,7 +82,7 @@ internal sealed partial class WorkerHost
         Action<StateFindingsMessage> reportState, CancellationToken cancellationToken)
     {
         WorkerConfiguration configuration = _instructions.Hello.Configuration;
-        (IForkHostApp app, _) = AppLoader.Load(new AppSpecification(configuration.AppPath, configuration.AppTypeName));
+        (IForkHostApp app, _) = _appSource.Instantiate(new AppSpecification(configuration.AppPath, configuration.AppTypeName));
 
         IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(configuration.Settings).Build();
         var context = new WorkerContext(

@@ -47,6 +47,9 @@ internal sealed partial class Arbiter
             case LeaseReleasedMessage released:
                 _placement.OnReleased(worker, released, Now);
                 break;
+            case BootFailedMessage { WorkerBuild: { } build } refused:
+                worker.RecordWrongBuild(refused.Reason, build);
+                break;
             case BootFailedMessage failed:
                 worker.RecordBootFailure(failed.Reason);
                 break;

@@ -103,4 +103,7 @@ internal sealed partial class Arbiter
 
     [LoggerMessage(EventId = Ids.WorkerRecycling, Level = LogLevel.Information, Message = "Recycling worker {WorkerId} (pid {WorkerPid}): {Reason}")]
     private static partial void LogRecycling(ILogger logger, int workerId, int workerPid, string reason);
+
+    [LoggerMessage(EventId = Ids.WorkerWrongBuild, Level = LogLevel.Error, Message = "{Refusal}")]
+    private static partial void LogWrongBuild(ILogger logger, string refusal);
 }

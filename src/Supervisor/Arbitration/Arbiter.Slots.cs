@@ -105,7 +105,7 @@ internal sealed partial class Arbiter
         var descriptors = (dispatched ? [] : listeners.Select(l => l.Descriptor)).Concat(inherited.Select(h => h.Descriptor)).ToList();
         // The generation's --workers, or more after TTIN: the heap limits of all the workers must fit the cgroup together.
         IReadOnlyDictionary<string, string>? environment = HeapBudget?.EnvironmentFor(Settings.WorkerHeapLimit, Math.Max(Settings.Workers, _wantedWorkers));
-        return new WorkerBoot(new HelloMessage(slot, _current.Number, Environment.ProcessId, configuration), new HandlesMessage(handles), descriptors, environment);
+        return new WorkerBoot(new HelloMessage(slot, _current.Number, Environment.ProcessId, configuration, Apps.ProgramBuild.Current.ToString()), new HandlesMessage(handles), descriptors, environment);
     }
 
     /// <summary>Reaps an exited worker and decides what its exit means for its slot (<see cref="WorkerExit"/>).</summary>
@@ -142,6 +142,9 @@ internal sealed partial class Arbiter
             case WorkerExitKind.BootFailed:
                 OnBootFailure(worker.Slot, worker.Pid, exit.Reason!, backoff, worker.Generation);
                 break;
+            case WorkerExitKind.WrongBuild:
+                OnWrongBuild(worker, exit.Reason!, backoff);
+                break;
             case WorkerExitKind.Crashed:
                 TimeSpan served = TimeSpan.FromMilliseconds(Now - worker.ReadyAt!.Value);
                 TimeSpan crashDelay = backoff.RecordFailure(Now, served);
@@ -171,6 +174,28 @@ internal sealed partial class Arbiter
         {
             Halt(ExitCodes.WorkerBootFailed,
                 $"Workers failed to boot {_consecutiveBootFailures} times in a row (--max-boot-failures {Settings.MaxBootFailures}); last failure: {reason}. Fix the app's ConfigureServices/MapEndpoints (see the worker's log above), then start again.");
+            return;
+        }
+        backoff.RecordFailure(Now, null);
+    }
+
+    /// <summary>
+    /// A worker that runs another build than this supervisor's. At start nothing has served yet: exit 2, with nothing
+    /// half-started. Later the workers already serving keep the supervisor's code running; the slot is retried with
+    /// backoff (a deploy that is put back heals it), and a reload whose workers all refuse is abandoned.
+    /// </summary>
+    private void OnWrongBuild(WorkerHandle worker, string reason, SlotBackoff backoff)
+    {
+        string refusal = $"Worker {worker.Slot} (pid {worker.Pid}) refused to boot: {reason}";
+        LogWrongBuild(_logger, refusal);
+        if (!_allReadyAnnounced && !_workers.Any(w => w.ReadyAt is not null) && _shutdown is null)
+        {
+            Halt(ExitCodes.Usage, refusal);
+            return;
+        }
+        if (_reloading is not null && worker.Generation == _current.Number)
+        {
+            AbandonReload(refusal);
             return;
         }
         backoff.RecordFailure(Now, null);

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace ForkHost.Supervisor.Configuration;
 
 /// <summary>Checks every option at start (ValidateOnStart); each failure names the option, the value and the fix.</summary>
-internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOptions>
+/// <param name="compiledIn">The app built into this program (its own executable), which takes no --app; null under forkhost run.</param>
+internal sealed class ForkHostOptionsValidator(Apps.AppSpecification? compiledIn = null) : IValidateOptions<ForkHostOptions>
 {
     public const int MaxWorkers = 1024;
 
@@ -15,7 +16,12 @@ internal sealed class ForkHostOptionsValidator : IValidateOptions<ForkHostOption
     {
         var failures = new List<string>();
 
-        if (string.IsNullOrWhiteSpace(options.App))
+        if (compiledIn is { } own)
+        {
+            if (!string.IsNullOrWhiteSpace(options.App))
+                failures.Add($"--app '{options.App}': this program serves its own app ({own.TypeName}), so it takes every option of forkhost run but --app (nor FORKHOST_APP, nor ForkHost:App); leave it out, or serve another app's .dll with forkhost run --app.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.App))
             failures.Add("--app is required: the path of the app assembly, as in --app samples/Hello/bin/Release/net10.0/Hello.dll.");
         else
         {

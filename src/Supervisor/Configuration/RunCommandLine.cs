@@ -91,16 +91,29 @@ internal static class RunCommandLine
         return option is null ? bare : $"--{option.Name}";
     }
 
-    public static string Help()
+    /// <param name="ownProgram">The app's own executable, which takes every option but --app; null for forkhost run.</param>
+    public static string Help(string? ownProgram = null)
     {
         var text = new StringBuilder();
-        text.AppendLine("Usage: forkhost run --app PATH[:TYPE] [options]");
-        text.AppendLine();
-        text.AppendLine("Loads the app once in the supervisor, then serves it from N worker processes on Kestrel,");
-        text.AppendLine("over listening sockets the supervisor binds and passes to each worker through a pipe.");
+        if (ownProgram is null)
+        {
+            text.AppendLine("Usage: forkhost run --app PATH[:TYPE] [options]");
+            text.AppendLine();
+            text.AppendLine("Loads the app once in the supervisor, then serves it from N worker processes on Kestrel,");
+            text.AppendLine("over listening sockets the supervisor binds and passes to each worker through a pipe.");
+        }
+        else
+        {
+            text.AppendLine($"Usage: {ownProgram} [options]          serve this app with ForkHost");
+            text.AppendLine($"       {ownProgram} status [options]   show the running supervisor's workers (--help for its options)");
+            text.AppendLine();
+            text.AppendLine("Runs the app's load step once in this process, the supervisor, then serves the app from N worker");
+            text.AppendLine("processes on Kestrel, each one this program started again, over listening sockets the supervisor");
+            text.AppendLine("binds and passes to each worker through a pipe. The options are forkhost run's, but --app.");
+        }
         text.AppendLine();
         text.AppendLine("Options (also FORKHOST_<NAME> variables and the \"ForkHost\" section of appsettings.json):");
-        foreach (CommandLineOption option in Options)
+        foreach (CommandLineOption option in Options.Where(o => ownProgram is null || o.Name != "app"))
             text.AppendLine($"  --{option.Name} {option.ValueName}".PadRight(46) + option.Help);
         text.AppendLine("  --config PATH".PadRight(46) + "appsettings file to read (default: appsettings.json in the current directory, if any).");
         return text.ToString();

@@ -17,21 +17,24 @@ namespace ForkHost.Supervisor.Configuration;
 internal static partial class RunSettingsLoader
 {
     /// <exception cref="UsageException">A bad value, a malformed file, a certificate that cannot serve: one line per failure, naming the option.</exception>
-    public static RunSettings Load(IReadOnlyList<string> args)
+    /// <param name="compiledIn">The app built into this program (<see cref="AppSource.CompiledIn"/>): an app's own executable
+    /// refuses --app; null under forkhost run, which requires it.</param>
+    public static RunSettings Load(IReadOnlyList<string> args, AppSpecification? compiledIn = null)
     {
-        (IConfiguration configuration, ForkHostOptions options) = Bind(args);
+        (IConfiguration configuration, ForkHostOptions options) = Bind(args, compiledIn);
         ServerCertificate? certificate = ServerCertificateLoader.Load(options, configuration, DateTimeOffset.UtcNow);
         if (certificate is null && ForkHostOptionsValidator.EffectiveBinds(options).FirstOrDefault(b => BindAddress.Parse(b).Settings.Tls) is { } https)
             throw new UsageException($"--bind '{https}': an https bind needs a certificate; give --certfile and --keyfile (PEM files, as certbot's fullchain.pem and privkey.pem), or {ServerCertificateLoader.KestrelSection}:Path and :KeyPath in appsettings.json.");
-        return new RunSettings(ProcessSettingsOf(options), GenerationSettingsOf(options, certificate), configuration);
+        return new RunSettings(ProcessSettingsOf(options), GenerationSettingsOf(options, compiledIn ?? AppSpecification.Parse(options.App!), certificate), configuration);
     }
 
     /// <summary>The options as bound and validated, before the split.</summary>
-    internal static (IConfiguration Configuration, ForkHostOptions Options) Bind(IReadOnlyList<string> args)
+    /// <param name="compiledIn">The app built into this program, for which --app is refused; null under forkhost run.</param>
+    internal static (IConfiguration Configuration, ForkHostOptions Options) Bind(IReadOnlyList<string> args, AppSpecification? compiledIn = null)
     {
         HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         ForkHostConfiguration.AddSources(builder.Configuration, args);
-        builder.Services.AddSingleton<IValidateOptions<ForkHostOptions>, ForkHostOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<ForkHostOptions>>(new ForkHostOptionsValidator(compiledIn));
         builder.Services.AddOptions<ForkHostOptions>()
             .Bind(builder.Configuration.GetSection(ForkHostOptions.SectionName))
             .ValidateOnStart();
@@ -72,8 +75,8 @@ internal static partial class RunSettingsLoader
             string.IsNullOrWhiteSpace(options.StateDir) ? null : options.StateDir);
     }
 
-    private static GenerationSettings GenerationSettingsOf(ForkHostOptions options, ServerCertificate? certificate) => new(
-        AppSpecification.Parse(options.App!),
+    private static GenerationSettings GenerationSettingsOf(ForkHostOptions options, AppSpecification app, ServerCertificate? certificate) => new(
+        app,
         options.Workers,
         TimeSpan.FromSeconds(options.Timeout),
         TimeSpan.FromSeconds(options.BootTimeout),

@@ -44,18 +44,18 @@ internal static class StatusCommand
                 case "--control-socket" or "--pid-file":
                     string? value = inline ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
                     if (string.IsNullOrEmpty(value))
-                        return Program.UsageError($"{name} needs a value (PATH).");
+                        return ForkHostCommands.UsageError($"{name} needs a value (PATH).");
                     if (name == "--control-socket")
                         controlSocket = value;
                     else
                         pidFile = value;
                     break;
                 default:
-                    return Program.UsageError($"status: unexpected argument '{arg}' (see 'forkhost status --help').");
+                    return ForkHostCommands.UsageError($"status: unexpected argument '{arg}' (see 'forkhost status --help').");
             }
         }
         if (controlSocket is not null && pidFile is not null)
-            return Program.UsageError("status: give --control-socket or --pid-file, not both.");
+            return ForkHostCommands.UsageError("status: give --control-socket or --pid-file, not both.");
 
         string path;
         if (controlSocket is not null)
@@ -66,7 +66,7 @@ internal static class StatusCommand
         {
             IReadOnlyList<string> found = ControlSocketPath.Discover();
             if (found.Count != 1)
-                return Program.UsageError(found.Count == 0
+                return ForkHostCommands.UsageError(found.Count == 0
                     ? $"no running supervisor found in {ControlSocketPath.DescribeDefaultPlaces()}; pass --control-socket or --pid-file."
                     : $"{found.Count} supervisors are running ({string.Join(", ", found)}); pass --control-socket to choose one.");
             path = found[0];
@@ -80,7 +80,7 @@ internal static class StatusCommand
         }
         catch (ControlUnavailableException e)
         {
-            return Program.UsageError(e.Message);
+            return ForkHostCommands.UsageError(e.Message);
         }
         catch (Exception e) when (e is ControlProtocolException or TimeoutException)
         {

@@ -17,11 +17,12 @@ namespace ForkHost.Supervisor.Generations;
 /// watchdog is fed and <c>forkhost status</c> answers however long the load step takes.
 /// </summary>
 /// <param name="args">The command line of <c>forkhost run</c>, read again on every reload.</param>
+/// <param name="appSource">Where the app comes from: this program itself, or the --app assembly.</param>
 /// <param name="process">The settings fixed for this process: a reload that changes one of them says so.</param>
 /// <param name="fleetEndPoint">The bound --metrics-bind address, whose connections the fork-safety audit leaves out.</param>
 /// <param name="tlsListeners">The addresses of the https:// listeners being served, bound or handed in: a generation
 /// without a certificate cannot serve them.</param>
-internal sealed partial class GenerationLoader(IReadOnlyList<string> args, ProcessSettings process, IPEndPoint? fleetEndPoint, ILoggerFactory loggerFactory,
+internal sealed partial class GenerationLoader(IReadOnlyList<string> args, AppSource appSource, ProcessSettings process, IPEndPoint? fleetEndPoint, ILoggerFactory loggerFactory,
     IReadOnlyList<string>? tlsListeners = null) : IGenerationLoader
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("ForkHost.Supervisor.Generations");
@@ -31,7 +32,7 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         RunSettings settings;
         try
         {
-            settings = RunSettingsLoader.Load(args);
+            settings = RunSettingsLoader.Load(args, appSource.CompiledIn);
         }
         catch (UsageException e)
         {
@@ -42,9 +43,10 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
     }
 
     /// <summary>
-    /// Loads the app and runs its load step. An app loaded again on reload is a new instance of its type: an assembly
-    /// cannot be unloaded from the default context, so the supervisor's copy of the app's code stays as it was at start,
-    /// while workers of the new generation load it afresh from disk (deploy new code with USR2).
+    /// Loads the app and runs its load step. An app loaded again on reload is a new instance of its type, in the same
+    /// code: an assembly cannot be unloaded from the default context, so the supervisor's copy of the app's code stays
+    /// as it was at start (and an app's own executable is that code), and workers run the same build, or refuse to
+    /// boot (<see cref="ProgramBuild"/>). New code is deployed with USR2.
     /// </summary>
     public async Task<GenerationLoadResult> LoadAsync(int number, GenerationSettings settings, IConfiguration configuration, CancellationToken cancellationToken)
     {
@@ -55,7 +57,7 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         Type type;
         try
         {
-            (app, type) = AppLoader.Load(settings.App);
+            (app, type) = appSource.Instantiate(settings.App);
         }
         catch (AppResolutionException e)
         {

@@ -21,7 +21,7 @@ internal sealed class ProcessWorkerLauncher(WorkerSpawner spawner) : IWorkerLaun
         catch (Exception e)
         {
             supervisorEnd.Dispose();
-            throw new WorkerLaunchException($"cannot start {WorkerExecutable.Name}: {e.Message}", e);
+            throw new WorkerLaunchException($"cannot start a worker: {e.Message}", e);
         }
         finally
         {

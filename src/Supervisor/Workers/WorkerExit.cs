@@ -17,6 +17,11 @@ internal enum WorkerExitKind
     KilledBeforeReady,
     /// <summary>It served, then exited or died without being told to: replaced with backoff.</summary>
     Crashed,
+    /// <summary>
+    /// It refused to boot: it runs another build than the supervisor's, because the program was replaced on disk. Not
+    /// the app's fault, and no respawn can fix it: refused at start (exit 2), replaced with backoff while others serve.
+    /// </summary>
+    WrongBuild,
 }
 
 /// <summary>How a reaped worker ended, and what that means for its slot.</summary>
@@ -45,6 +50,8 @@ internal sealed record WorkerExit(WorkerExitKind Kind, string How, string? Reaso
     private static WorkerExit Classify(WorkerHandle worker, string how, int? signal)
     {
 
+        if (worker.WrongBuild is not null)
+            return new WorkerExit(WorkerExitKind.WrongBuild, how, worker.FailureReason);
         if (worker.FailureReason is { } failure)
             return new WorkerExit(worker.ReadyAt is null ? WorkerExitKind.BootFailed : WorkerExitKind.Crashed, how, failure);
         if (worker.State == WorkerState.Stopping)

@@ -58,6 +58,15 @@ internal sealed class WorkerHandle(int slot, int generation, long requestLimit, 
 
     public void RecordBootFailure(string reason) => FailureReason ??= reason;
 
+    /// <summary>The build it runs, when it refused to boot because that is not the supervisor's (<see cref="Apps.ProgramBuild"/>).</summary>
+    public string? WrongBuild { get; private set; }
+
+    public void RecordWrongBuild(string reason, string build)
+    {
+        RecordBootFailure(reason);
+        WrongBuild ??= build;
+    }
+
     /// <summary>
     /// --request-hard-timeout: a request of its ran too long. It keeps serving, but its slot counts as empty, so a
     /// replacement is spawned; once that one is ready this one is stopped gracefully. Set once.

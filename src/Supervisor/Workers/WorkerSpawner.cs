@@ -20,7 +20,7 @@ internal sealed class WorkerSpawner(WorkerExecutable executable, WorkerDiagnosti
         foreach (string argument in executable.Arguments)
             startInfo.ArgumentList.Add(argument);
         startInfo.Environment[ChannelProtocol.ChannelFdVariable] = channelFd.ToString(CultureInfo.InvariantCulture);
-        startInfo.Environment["FORKHOST_SUPERVISOR_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        startInfo.Environment[ChannelProtocol.SupervisorPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         foreach ((string name, string value) in WorkerRuntimeSettings.Missing(startInfo.Environment))
             startInfo.Environment[name] = value;
         foreach ((string name, string value) in WorkerRuntimeSettings.ForDiagnostics(diagnostics))

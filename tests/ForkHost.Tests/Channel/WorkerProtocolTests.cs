@@ -52,12 +52,36 @@ public sealed class WorkerProtocolTests
     }
 
     [Fact]
-    public async Task Started_by_hand_the_worker_says_how_it_is_meant_to_run()
+    public async Task Started_by_hand_as_a_worker_forkhost_says_how_a_worker_is_meant_to_run()
     {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(RepositoryPaths.Worker) { RedirectStandardError = true })!;
+        var startInfo = new System.Diagnostics.ProcessStartInfo(RepositoryPaths.Worker) { RedirectStandardError = true };
+        startInfo.ArgumentList.Add(ChannelProtocol.WorkerMarker);
+        using var process = System.Diagnostics.Process.Start(startInfo)!;
         string stderr = await process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(2, process.ExitCode);
-        Assert.Contains("started by the forkhost supervisor", stderr);
+        Assert.Contains("a worker is started by its supervisor", stderr);
+    }
+
+    [Fact]
+    public async Task A_worker_of_another_build_than_its_supervisors_refuses_to_boot_naming_both_builds_and_exits_2()
+    {
+        using var fake = await FakeSupervisor.StartAsync();
+        const string supervisorBuild = "Elsewhere 9.9.9 (build 000000000000)";
+        fake.Channel.Send(new HelloMessage(1, 1, Environment.ProcessId, new WorkerConfiguration(RepositoryPaths.HelloApp, "Hello.HelloApp", 512, 1000, 1000, "json",
+            new Dictionary<string, string?>(), new Dictionary<string, string>()), supervisorBuild));
+        fake.Channel.Send(new HandlesMessage([new HandleDescription(HandleKind.DispatchedListener, "http://127.0.0.1:1")]));
+
+        (int exitCode, string stderr) = await fake.WaitForExitAsync();
+        Assert.True(exitCode == 2, $"exit code {exitCode}: {stderr}");
+        // Sent before it exited: still in the channel.
+        var refused = Assert.IsType<BootFailedMessage>(fake.Channel.Receive().Message);
+
+        // The worker is forkhost, as the test's own build compiled it: its build is the tool's.
+        Assert.StartsWith("forkhost ", refused.WorkerBuild);
+        Assert.Contains(refused.WorkerBuild!, refused.Reason);
+        Assert.Contains(supervisorBuild, refused.Reason);
+        Assert.Contains("USR2", refused.Reason);
+        Assert.Contains(supervisorBuild, stderr);
     }
 }

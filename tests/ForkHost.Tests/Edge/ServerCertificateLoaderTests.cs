@@ -130,7 +130,7 @@ public sealed class ServerCertificateLoaderTests : IDisposable
         RunSettings run = RunSettingsLoader.Load(args);
         Assert.Equal(files.Thumbprint, run.Generation.Certificate!.Thumbprint);
 
-        var loader = new GenerationLoader(args, run.Process, null, NullLoggerFactory.Instance);
+        var loader = new GenerationLoader(args, ForkHost.Apps.AppSource.FromAssemblyFile(ForkHost.Apps.AppLoader.Load), run.Process, null, NullLoggerFactory.Instance);
         GenerationLoadResult result = await loader.LoadAsync(1, run.Generation, run.Configuration, CancellationToken.None);
 
         IReadOnlyDictionary<string, string?> sent = result.Loaded!.App.Settings;

@@ -9,10 +9,10 @@ internal static class RepositoryPaths
     public static string Configuration { get; } =
         new DirectoryInfo(AppContext.BaseDirectory.TrimEnd('/')).Parent!.Name;
 
-    /// <summary>forkhost and forkhost-worker as the serving path builds them: no lab next to them.</summary>
-    public static string SupervisorDirectory => Path.Combine(Root, "src", "Supervisor", "bin", Configuration, "net10.0");
+    /// <summary>forkhost as the serving path builds it: no lab next to it.</summary>
+    public static string SupervisorDirectory => Path.Combine(Root, "src", "Tool", "bin", Configuration, "net10.0");
 
-    /// <summary>The lab's build: forkhost, forkhost-worker, forkhost-lab and the demo's app side by side.</summary>
+    /// <summary>The lab's build: forkhost, forkhost-lab and the demo's app side by side.</summary>
     public static string LabDirectory => Path.Combine(Root, "src", "Lab", "ForkHost.Lab", "bin", Configuration, "net10.0");
 
     /// <summary>forkhost next to forkhost-lab, so that its demo and mysql-server commands work.</summary>
@@ -20,7 +20,8 @@ internal static class RepositoryPaths
 
     public static string Supervisor => Path.Combine(SupervisorDirectory, "forkhost");
 
-    public static string Worker => Path.Combine(SupervisorDirectory, "forkhost-worker");
+    /// <summary>A worker is forkhost again, started with the channel in its environment.</summary>
+    public static string Worker => Supervisor;
 
     /// <summary>The Comments sample, as the lab's build copies it for the demo.</summary>
     public static string CommentsApp => Path.Combine(LabDirectory, "demo-app", "Comments.dll");

@@ -7,7 +7,7 @@ namespace ForkHost.Tests.Packaging;
 
 /// <summary>
 /// What the packages in artifacts/packages hold, and what the serving path depends on: the contract depends on the
-/// framework only, the tool carries the worker and nothing of the lab, the template references this very version.
+/// framework only, the tool and the hosting package carry the supervisor and the worker and nothing of the lab, the template references this very version.
 /// </summary>
 public sealed class PackageContentsTests
 {
@@ -16,6 +16,7 @@ public sealed class PackageContentsTests
     [Theory]
     [InlineData("src/Supervisor/ForkHost.Supervisor.csproj")]
     [InlineData("src/Worker/ForkHost.Worker.csproj")]
+    [InlineData("src/Hosting/ForkHost.Hosting.csproj")]
     public async Task The_serving_path_depends_on_no_lab_package(string project)
     {
         var startInfo = new ProcessStartInfo("dotnet", ["list", project, "package", "--include-transitive", "--format", "json", "--no-restore"])
@@ -42,14 +43,14 @@ public sealed class PackageContentsTests
     }
 
     [Fact]
-    public void The_tool_package_carries_the_worker_next_to_forkhost_and_nothing_of_the_lab()
+    public void The_tool_package_carries_the_supervisor_and_the_worker_in_forkhost_and_nothing_of_the_lab()
     {
         IReadOnlyList<string> entries = PackageFolder.Entries(PackageFolder.Tool);
         const string tool = "tools/net10.0/any/";
-        foreach (string file in new[] { "forkhost.dll", "forkhost.runtimeconfig.json", "forkhost-worker.dll", "forkhost-worker.runtimeconfig.json", "forkhost-worker.deps.json", "ForkHost.Abstractions.dll", "DotnetToolSettings.xml" })
+        foreach (string file in new[] { "forkhost.dll", "forkhost.runtimeconfig.json", "ForkHost.Supervisor.dll", "ForkHost.Worker.dll", "ForkHost.Engine.dll", "ForkHost.Abstractions.dll", "DotnetToolSettings.xml" })
             Assert.Contains(tool + file, entries);
-        // The worker's native apphost is built for this machine only; forkhost starts the dll.
-        Assert.DoesNotContain(tool + "forkhost-worker", entries);
+        // A worker is forkhost started again: there is no second program.
+        Assert.DoesNotContain(entries, entry => Path.GetFileName(entry).StartsWith("forkhost-worker", StringComparison.Ordinal));
 
         Assert.DoesNotContain(entries, entry => Path.GetFileName(entry).StartsWith("Testcontainers", StringComparison.OrdinalIgnoreCase) && entry.EndsWith(".dll", StringComparison.Ordinal));
         Assert.DoesNotContain(entries, entry => Path.GetFileName(entry).StartsWith("Docker.DotNet", StringComparison.OrdinalIgnoreCase) && entry.EndsWith(".dll", StringComparison.Ordinal));
@@ -58,6 +59,28 @@ public sealed class PackageContentsTests
 
         XNamespace ns = PackageFolder.Nuspec(PackageFolder.Tool).Root!.Name.Namespace;
         Assert.Contains(PackageFolder.Nuspec(PackageFolder.Tool).Descendants(ns + "packageType"), type => (string?)type.Attribute("name") == "DotnetTool");
+    }
+
+    [Fact]
+    public void The_hosting_package_carries_the_supervisor_and_the_worker_and_depends_on_this_versions_contract()
+    {
+        IReadOnlyList<string> entries = PackageFolder.Entries(PackageFolder.Hosting);
+        foreach (string assembly in new[] { "ForkHost.Hosting", "ForkHost.Supervisor", "ForkHost.Worker", "ForkHost.Engine", "ForkHost.Lab.MySqlWire" })
+            Assert.Contains($"lib/net10.0/{assembly}.dll", entries);
+        // The contract is a package of its own, so that an app referencing both has one copy.
+        Assert.DoesNotContain("lib/net10.0/ForkHost.Abstractions.dll", entries);
+        Assert.Contains("build/ForkHost.Hosting.props", entries);
+        Assert.Contains("buildTransitive/ForkHost.Hosting.props", entries);
+
+        XDocument nuspec = PackageFolder.Nuspec(PackageFolder.Hosting);
+        XNamespace ns = nuspec.Root!.Name.Namespace;
+        Dictionary<string, string> dependencies = nuspec.Descendants(ns + "dependency")
+            .ToDictionary(d => (string)d.Attribute("id")!, d => (string)d.Attribute("version")!);
+        Assert.Equal(PackageFolder.Version, dependencies[PackageFolder.Contract]);
+        // What the carried assemblies reference, restated: an app restoring this package gets them.
+        foreach (string package in new[] { "MySqlConnector", "Serilog", "Serilog.Extensions.Hosting", "Serilog.Sinks.Console", "Serilog.Sinks.File", "Serilog.Formatting.Compact" })
+            Assert.True(dependencies.ContainsKey(package), $"ForkHost.Hosting does not depend on {package}: {string.Join(", ", dependencies.Keys)}");
+        Assert.DoesNotContain(dependencies.Keys, id => LabPackages.Any(lab => id.StartsWith(lab, StringComparison.OrdinalIgnoreCase)));
     }
 
     [Fact]
@@ -73,6 +96,7 @@ public sealed class PackageContentsTests
     [Theory]
     [InlineData(PackageFolder.Contract)]
     [InlineData(PackageFolder.Tool)]
+    [InlineData(PackageFolder.Hosting)]
     [InlineData(PackageFolder.Templates)]
     public void Every_package_has_its_readme_a_licence_expression_and_the_repository(string id)
     {

@@ -13,6 +13,7 @@ internal static partial class PackageFolder
 {
     public const string Contract = "ForkHost.Abstractions";
     public const string Tool = "forkhost";
+    public const string Hosting = "ForkHost.Hosting";
     public const string Templates = "ForkHost.Templates";
 
     public static string Directory { get; } = Path.Combine(RepositoryPaths.Root, "artifacts", "packages");

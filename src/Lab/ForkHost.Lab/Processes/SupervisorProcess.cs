@@ -297,7 +297,7 @@ internal sealed class SupervisorProcess : IAsyncDisposable
     {
         try
         {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(WorkerExecutable.Name, StringComparison.Ordinal);
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(ForkHost.Channel.ChannelProtocol.WorkerMarker, StringComparison.Ordinal);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -20,4 +20,13 @@ internal static class ChannelProtocol
 
     /// <summary>Name of the environment variable that carries the worker's end of the channel.</summary>
     public const string ChannelFdVariable = "FORKHOST_CHANNEL_FD";
+
+    /// <summary>The supervisor's pid, next to <see cref="ChannelFdVariable"/>: the worker checks it is still its parent.</summary>
+    public const string SupervisorPidVariable = "FORKHOST_SUPERVISOR_PID";
+
+    /// <summary>
+    /// The argument a supervisor starts its workers with, after its own program: for ps and pgrep only (a worker is
+    /// "/proc/self/exe forkhost-worker"), since the role comes from <see cref="ChannelFdVariable"/>.
+    /// </summary>
+    public const string WorkerMarker = "forkhost-worker";
 }

@@ -26,6 +26,7 @@ internal static partial class Interop
         internal const int F_DUPFD_CLOEXEC = 1030;
 
         internal const int PR_SET_PDEATHSIG = 1;
+        internal const int PR_SET_NAME = 15;
 
         // Kept for the callers that use them under these names; new code uses Interop.Signals.
         internal const int SIGKILL = Signals.SIGKILL;

@@ -64,6 +64,7 @@ internal static class EventIds
     public const int WorkerDumpWritten = 1117;
     public const int WorkerReplacingStuck = 1118;
     public const int WorkerDumpFailed = 1119;
+    public const int WorkerWrongBuild = 1120;
 
     // 1200–1299 supervisor: control socket (forkhost status).
     public const int ControlSocketListening = 1200;

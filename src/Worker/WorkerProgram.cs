@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ForkHost.Apps;
 using ForkHost.Channel;
 using ForkHost.Logging;
 using ForkHost.Worker.Metrics;
@@ -11,25 +12,37 @@ using System.Runtime.InteropServices;
 namespace ForkHost.Worker;
 
 /// <summary>
-/// forkhost-worker: started only by the forkhost supervisor, which passes the worker's end of a socketpair in
-/// FORKHOST_CHANNEL_FD and sends everything else (configuration, listening sockets) through it.
+/// A worker: the supervisor's own program, started again by the supervisor with the worker's end of a socketpair in
+/// FORKHOST_CHANNEL_FD (<see cref="IsWorkerProcess"/>); everything else (configuration, listening sockets) comes
+/// through it. The forkhost tool and an app's own executable both enter here, with the app from their
+/// <see cref="AppSource"/>.
 /// </summary>
-internal static partial class Program
+internal static partial class WorkerProgram
 {
-    public static async Task<int> Main()
+    private const string Marker = ChannelProtocol.WorkerMarker;
+    private const string SupervisorPidVariable = ChannelProtocol.SupervisorPidVariable;
+
+    /// <summary>Whether this process was started by a supervisor as one of its workers.</summary>
+    public static bool IsWorkerProcess => Environment.GetEnvironmentVariable(ChannelProtocol.ChannelFdVariable) is not null;
+
+    public static async Task<int> RunAsync(AppSource appSource)
     {
         var bootWatch = Stopwatch.StartNew();
 
         if (!int.TryParse(Environment.GetEnvironmentVariable(ChannelProtocol.ChannelFdVariable), out int channelFd) || channelFd < 3
-            || !int.TryParse(Environment.GetEnvironmentVariable("FORKHOST_SUPERVISOR_PID"), out int supervisorPid))
+            || !int.TryParse(Environment.GetEnvironmentVariable(SupervisorPidVariable), out int supervisorPid))
         {
-            Console.Error.WriteLine($"forkhost-worker: this program is started by the forkhost supervisor ('forkhost run'), not by hand: {ChannelProtocol.ChannelFdVariable} and FORKHOST_SUPERVISOR_PID are not set.");
+            Console.Error.WriteLine($"{Marker}: a worker is started by its supervisor ('forkhost run', or the app's own executable), not by hand: {ChannelProtocol.ChannelFdVariable} and {SupervisorPidVariable} are not both set.");
             return WorkerExitCodes.NotStartedBySupervisor;
         }
+        NameThisProcess();
+        // Not for the app's own child processes: one that is this program again must not take itself for a worker.
+        Environment.SetEnvironmentVariable(ChannelProtocol.ChannelFdVariable, null);
+        Environment.SetEnvironmentVariable(SupervisorPidVariable, null);
 
         if (!OrphanGuard.Arm(supervisorPid))
         {
-            Console.Error.WriteLine($"forkhost-worker: supervisor {supervisorPid} is already gone; exiting.");
+            Console.Error.WriteLine($"{Marker}: supervisor {supervisorPid} is already gone; exiting.");
             return WorkerExitCodes.Orphaned;
         }
 
@@ -41,16 +54,30 @@ internal static partial class Program
         }
         catch (ChannelProtocolException e)
         {
-            Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: protocol error from the supervisor: {e.Message}");
+            Console.Error.WriteLine($"{Marker}[{Environment.ProcessId}]: protocol error from the supervisor: {e.Message}");
             return WorkerExitCodes.ProtocolError;
         }
         catch (ChannelClosedException)
         {
-            Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: the supervisor closed the channel before sending its hello; exiting.");
+            Console.Error.WriteLine($"{Marker}[{Environment.ProcessId}]: the supervisor closed the channel before sending its hello; exiting.");
             return WorkerExitCodes.Orphaned;
         }
 
         HelloMessage hello = instructions.Hello;
+        if (hello.SupervisorBuild is { } supervisorBuild && supervisorBuild != ProgramBuild.Current.ToString())
+        {
+            // Before any app code runs: a worker of other code must not serve beside the supervisor's.
+            string refusal = $"this worker runs {ProgramBuild.Current}, not the supervisor's build {supervisorBuild}: the program was replaced on disk under a running supervisor; deploy new code with USR2 (a new supervisor) or a restart";
+            Console.Error.WriteLine($"{Marker}[{Environment.ProcessId}]: refusing to boot: {refusal}.");
+            try
+            {
+                channel.Send(new BootFailedMessage(refusal, ProgramBuild.Current.ToString()));
+            }
+            catch (ChannelClosedException)
+            {
+            }
+            return WorkerExitCodes.WrongBuild;
+        }
         if (hello.Configuration.RunAsUserId is uint userId)
         {
             try
@@ -59,7 +86,7 @@ internal static partial class Program
             }
             catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
             {
-                Console.Error.WriteLine($"forkhost-worker[{Environment.ProcessId}]: cannot switch to uid {userId}: {e.Message}");
+                Console.Error.WriteLine($"{Marker}[{Environment.ProcessId}]: cannot switch to uid {userId}: {e.Message}");
                 channel.Send(new BootFailedMessage($"cannot switch to uid {userId}: {e.Message}"));
                 return WorkerExitCodes.BootFailed;
             }
@@ -82,7 +109,7 @@ internal static partial class Program
         using HttpServerMetrics? metrics = hello.Configuration.ReportMetrics
             ? new HttpServerMetrics(new SerilogLoggerFactory(serilog).CreateLogger("ForkHost.Worker.Metrics"))
             : null;
-        var host = new WorkerHost(instructions, serilog, metrics);
+        var host = new WorkerHost(instructions, appSource, serilog, metrics);
         using var link = new SupervisorLink(channel, host.Counters, host.Dispatched, host.Descriptors, host.Health, host.Metrics, host.Placed, gracefulTimeout, logger);
 
         Microsoft.AspNetCore.Builder.WebApplication web;
@@ -139,6 +166,17 @@ internal static partial class Program
         }
         await web.DisposeAsync();
         return WorkerExitCodes.Stopped;
+    }
+
+    /// <summary>
+    /// Started through /proc/self/exe, the process would be called "exe" in ps, top and pgrep; the kernel's name for it
+    /// (15 bytes, the main thread's) becomes "forkhost-worker" instead. Its command line still shows the marker.
+    /// </summary>
+    private static unsafe void NameThisProcess()
+    {
+        ReadOnlySpan<byte> name = "forkhost-worker\0"u8;
+        fixed (byte* pointer = name)
+            Interop.Libc.Prctl(Interop.Libc.PR_SET_NAME, (nuint)pointer, 0, 0, 0);
     }
 
     [LoggerMessage(EventId = EventIds.WorkerServing, Level = LogLevel.Information,
