@@ -80,7 +80,10 @@ internal sealed partial class WorkerHost
         Action<StateFindingsMessage> reportState, CancellationToken cancellationToken)
     {
         WorkerConfiguration configuration = _instructions.Hello.Configuration;
+        // AOT: replaced by the lead's AppSource seam
+#pragma warning disable IL2026, IL3050
         (IForkHostApp app, _) = AppLoader.Load(new AppSpecification(configuration.AppPath, configuration.AppTypeName));
+#pragma warning restore IL2026, IL3050
 
         IConfiguration settings = new ConfigurationBuilder().AddInMemoryCollection(configuration.Settings).Build();
         var context = new WorkerContext(

@@ -55,7 +55,10 @@ internal sealed partial class GenerationLoader(IReadOnlyList<string> args, Proce
         Type type;
         try
         {
+            // AOT: replaced by the lead's AppSource seam
+#pragma warning disable IL2026, IL3050
             (app, type) = AppLoader.Load(settings.App);
+#pragma warning restore IL2026, IL3050
         }
         catch (AppResolutionException e)
         {
