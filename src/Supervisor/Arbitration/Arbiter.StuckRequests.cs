@@ -19,10 +19,10 @@ internal sealed partial class Arbiter
 {
     private IWorkerStackCapture? _stackCapture;
 
-    /// <summary>How a stuck worker's stacks are read; by default through its diagnostics socket.</summary>
+    /// <summary>How a stuck worker's stacks are read; by default through its diagnostics socket (none in a NativeAOT build).</summary>
     public IWorkerStackCapture StackCapture
     {
-        get => _stackCapture ??= new DiagnosticsStackCapture(_process.WorkerDiagnostics);
+        get => _stackCapture ??= WorkerStackCaptures.For(_process.WorkerDiagnostics);
         init => _stackCapture = value;
     }
 

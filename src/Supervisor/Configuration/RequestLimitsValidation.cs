@@ -33,11 +33,19 @@ internal static class RequestLimitsValidation
                 failures.Add($"--request-hard-timeout ({Seconds(hard)} s) must be longer than --request-timeout ({Seconds(soft)} s): the cooperative timeout comes first.");
         }
 
+        CheckDumpDirectory(failures, options, Supervisor.Workers.WorkerStackCaptures.IsSupported);
+    }
+
+    /// <param name="dumpsSupported">False in a NativeAOT build, which can take no dumps (<see cref="Supervisor.Workers.WorkerStackCaptures"/>).</param>
+    internal static void CheckDumpDirectory(List<string> failures, ForkHostOptions options, bool dumpsSupported)
+    {
         if (!string.IsNullOrWhiteSpace(options.DumpDir))
         {
-            if (options.WorkerDiagnostics == WorkerDiagnosticsMode.Off)
+            if (!dumpsSupported)
+                failures.Add("--dump-dir is unavailable in a NativeAOT build: a worker compiled ahead of time cannot write a dump for dotnet-dump, nor can its stacks be read; leave out --dump-dir, or run ForkHost under the JIT for dumps.");
+            else if (options.WorkerDiagnostics == WorkerDiagnosticsMode.Off)
                 failures.Add("--dump-dir needs the workers' diagnostics socket: leave out --worker-diagnostics off, or --dump-dir.");
-            else if (CheckDumpDirectory(options.DumpDir) is { } dumpFailure)
+            else if (DumpDirectoryFailure(options.DumpDir) is { } dumpFailure)
                 failures.Add(dumpFailure);
         }
     }
@@ -64,7 +72,7 @@ internal static class RequestLimitsValidation
             failures.Add($"{option} must be between {min} and {max} {unit} (got {given}).");
     }
 
-    private static string? CheckDumpDirectory(string dumpDir)
+    private static string? DumpDirectoryFailure(string dumpDir)
     {
         string full = Path.GetFullPath(dumpDir);
         if (!Directory.Exists(full))

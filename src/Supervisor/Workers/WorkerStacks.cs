@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 using ForkHost.Supervisor.Configuration;
@@ -39,7 +40,9 @@ internal interface IWorkerStackCapture
 /// An async request waiting at an <c>await</c> holds no thread, so it is on no stack; only code that blocks a thread
 /// (a synchronous wait, sync-over-async, a loop) shows. A heap dump (--dump-dir) has its continuations:
 /// <c>dotnet-dump analyze</c>, then <c>dumpasync</c>.
+/// Created only through <see cref="WorkerStackCaptures.For"/>, whose guard keeps it (and ClrMD) out of a NativeAOT build.
 /// </remarks>
+[RequiresDynamicCode("ClrMD reads the dump of a JIT runtime through its DAC; a NativeAOT worker has neither the DAC nor createdump.")]
 internal sealed class DiagnosticsStackCapture(WorkerDiagnosticsMode mode) : IWorkerStackCapture
 {
     /// <summary>Frames shown per thread; deeper ones are counted.</summary>

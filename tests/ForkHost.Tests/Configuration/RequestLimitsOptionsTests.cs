@@ -57,6 +57,19 @@ public sealed class RequestLimitsOptionsTests
     }
 
     [Fact]
+    public void A_NativeAOT_build_refuses_a_dump_directory_that_a_JIT_build_takes()
+    {
+        // The same existing, writable directory: only the build decides (WorkerStackCaptures.IsSupported, false under NativeAOT).
+        var options = new ForkHostOptions { DumpDir = Path.GetTempPath() };
+        var jit = new List<string>();
+        var nativeAot = new List<string>();
+        RequestLimitsValidation.CheckDumpDirectory(jit, options, dumpsSupported: true);
+        RequestLimitsValidation.CheckDumpDirectory(nativeAot, options, dumpsSupported: false);
+        Assert.Empty(jit);
+        Assert.StartsWith("--dump-dir is unavailable in a NativeAOT build:", Assert.Single(nativeAot));
+    }
+
+    [Fact]
     public async Task A_bad_limit_stops_forkhost_with_exit_code_2_and_one_line()
     {
         await using var forkhost = ForkHostProcess.Run(RepositoryPaths.HelloApp, "--bind", "127.0.0.1:0", "--limit-request-fields", "-3");

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using ForkHost;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,7 @@ public static class PlacedHostedServiceExtensions
     /// service that does not stop in time is abandoned, and the next holder waits for the process to release the
     /// lease's kernel lock (it does when it exits).</para>
     /// </remarks>
-    public static IServiceCollection AddPlacedHostedService<TService>(this IServiceCollection services)
+    public static IServiceCollection AddPlacedHostedService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(this IServiceCollection services)
         where TService : class, IHostedService
     {
         ArgumentNullException.ThrowIfNull(services);

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 
 namespace ForkHost.Apps;
@@ -19,6 +20,7 @@ internal static class AppContract
         && (carried.Major > 0 || builtAgainst.Minor == carried.Minor)
         && new Version(builtAgainst.Major, builtAgainst.Minor, Math.Max(builtAgainst.Build, 0)) <= new Version(carried.Major, carried.Minor, Math.Max(carried.Build, 0));
 
+    [RequiresUnreferencedCode("Reads the references of an app assembly loaded from a path; only AppLoader calls it.")]
     public static void Check(Assembly assembly, string path)
     {
         AssemblyName[] references = assembly.GetReferencedAssemblies();

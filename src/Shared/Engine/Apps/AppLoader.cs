@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.Loader;
 
@@ -9,6 +10,8 @@ namespace ForkHost.Apps;
 /// before spawning). The app's own dependencies are resolved from its deps.json, as for a plugin; build apps with
 /// &lt;EnableDynamicLoading&gt;true&lt;/EnableDynamicLoading&gt; so they are copied next to it.
 /// </summary>
+[RequiresUnreferencedCode("Loads an app assembly from a path and creates its app type by reflection: nothing of the app is known to the trimmer.")]
+[RequiresDynamicCode("Loads an app assembly from a path at run time, which a NativeAOT executable cannot do.")]
 internal static class AppLoader
 {
     /// <summary>

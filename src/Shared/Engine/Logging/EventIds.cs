@@ -159,4 +159,5 @@ internal static class EventIds
 
     // 4000–4099 either process: logging.
     public const int LoggingSectionIgnored = 4000;
+    public const int LoggingSectionPartlyApplied = 4001;
 }
