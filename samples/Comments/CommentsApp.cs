@@ -116,10 +116,12 @@ public sealed partial class CommentsApp : IForkHostApp
 
         // Posting needs a logged-in user (the cookie handler redirects anyone else to /login) and the form's
         // antiforgery token (binding the form makes the endpoint require it; 400 without it).
-        // The 400 writes its message as a JSON string through the HTTP JSON options; typed as BadRequest<string>, it
-        // needs string's serializer only (in CommentsJsonContext), where Results.BadRequest(object) would need object's.
-        app.MapPost("/", async Task<Results<BadRequest<string>, RedirectHttpResult>> (
-            [FromForm] string? contents, CommentsDatabase database, CancellationToken aborted) =>
+        // The 400 writes its message as a JSON string through the HTTP JSON options; as BadRequest<string> it needs
+        // string's serializer only (in CommentsJsonContext), where Results.BadRequest(object) would need object's.
+        // Declared IResult, not Results<BadRequest<string>, RedirectHttpResult>: since .NET 10 a typed-results return
+        // type marks the endpoint as an API, and the cookie handler then answers an anonymous post 401 instead of
+        // redirecting it to /login.
+        app.MapPost("/", async Task<IResult> ([FromForm] string? contents, CommentsDatabase database, CancellationToken aborted) =>
         {
             string content = (contents ?? "").Trim();
             if (content.Length is 0 or > 4096)
