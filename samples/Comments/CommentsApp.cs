@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.Extensions.Configuration;
@@ -51,6 +52,11 @@ public sealed partial class CommentsApp : IForkHostApp
     /// <summary>The top of a Program.cs: services.</summary>
     public void ConfigureBuilder(WorkerContext context, WebApplicationBuilder builder)
     {
+        // The JSON the endpoints write, serialized by code generated at compile time (NativeAOT has no reflection-based
+        // serializer); first in the chain, ahead of whatever else the host configured.
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, CommentsJsonContext.Default));
+
         string connectionString = ConnectionString(context.Configuration);
         builder.Services.AddSingleton(provider => new CommentsDatabase(
             connectionString, context.InheritedConnections, provider.GetRequiredService<ILogger<CommentsDatabase>>()));
@@ -110,13 +116,18 @@ public sealed partial class CommentsApp : IForkHostApp
 
         // Posting needs a logged-in user (the cookie handler redirects anyone else to /login) and the form's
         // antiforgery token (binding the form makes the endpoint require it; 400 without it).
-        app.MapPost("/", async ([FromForm] string? contents, CommentsDatabase database, CancellationToken aborted) =>
+        // The 400 writes its message as a JSON string through the HTTP JSON options; as BadRequest<string> it needs
+        // string's serializer only (in CommentsJsonContext), where Results.BadRequest(object) would need object's.
+        // Declared IResult, not Results<BadRequest<string>, RedirectHttpResult>: since .NET 10 a typed-results return
+        // type marks the endpoint as an API, and the cookie handler then answers an anonymous post 401 instead of
+        // redirecting it to /login.
+        app.MapPost("/", async Task<IResult> ([FromForm] string? contents, CommentsDatabase database, CancellationToken aborted) =>
         {
             string content = (contents ?? "").Trim();
             if (content.Length is 0 or > 4096)
-                return Results.BadRequest("A comment needs 1 to 4096 characters.\n");
+                return TypedResults.BadRequest("A comment needs 1 to 4096 characters.\n");
             await database.RunAsync(async session => { await session.AddCommentAsync(content, aborted); return true; }, aborted);
-            return Results.Redirect("/", permanent: false, preserveMethod: false);
+            return TypedResults.Redirect("/", permanent: false, preserveMethod: false);
         }).RequireAuthorization();
 
         app.MapGet("/login", (HttpContext http, IAntiforgery antiforgery) =>
@@ -147,28 +158,32 @@ public sealed partial class CommentsApp : IForkHostApp
 
         app.MapHealthChecks("/healthz");
 
-        app.MapGet("/echo", async (long n, int? pad, CommentsDatabase database, CancellationToken aborted) =>
+        // Both answers are JSON through the HTTP JSON options (Results.Json(object) would need the reflection-based
+        // serializer): 200 with the row, 500 with the error's class.
+        app.MapGet("/echo", async Task<Results<Ok<EchoResponse>, InternalServerError<EchoResponse>>> (
+            long n, int? pad, CommentsDatabase database, CancellationToken aborted) =>
         {
             int padding = Math.Clamp(pad ?? 0, 0, Schema.MaxPad);
             string kind = "?";
             try
             {
                 EchoRow row = await database.RunAsync(session => { kind = session.Kind; return session.EchoAsync(n, padding, aborted); }, aborted);
-                return Results.Json(new EchoResponse(n, row.Echo, row.ConnectionId, row.PadLength, kind, Environment.ProcessId, context.WorkerId, null, null));
+                return TypedResults.Ok(new EchoResponse(n, row.Echo, row.ConnectionId, row.PadLength, kind, Environment.ProcessId, context.WorkerId, null, null));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // Its own JSON error, not the error page: the demo classifies these.
                 string errorClass = DatabaseErrorClassifier.Name(DatabaseErrorClassifier.Classify(e));
-                return Results.Json(new EchoResponse(n, null, null, null, kind, Environment.ProcessId, context.WorkerId, errorClass, e.Message),
-                    statusCode: StatusCodes.Status500InternalServerError);
+                return TypedResults.InternalServerError(
+                    new EchoResponse(n, null, null, null, kind, Environment.ProcessId, context.WorkerId, errorClass, e.Message));
             }
         });
 
         // No database: what the host itself costs per request. The pid lets a client tell the workers apart.
         app.MapGet("/plain", () => Results.Text($"plain {Environment.ProcessId}\n"));
 
-        app.MapGet("/health", (CommentsDatabase database) => Results.Json(new { status = "ok", inheritedSessions = database.InheritedSessions }));
+        // A record returned as is: the generated endpoint code writes it as JSON, 200.
+        app.MapGet("/health", (CommentsDatabase database) => new HealthResponse("ok", database.InheritedSessions));
     }
 
     private static IResult Html(string page, int statusCode = StatusCodes.Status200OK) =>
@@ -182,7 +197,3 @@ public sealed partial class CommentsApp : IForkHostApp
     [LoggerMessage(Level = LogLevel.Information, Message = "Comments app loaded in the supervisor: {Comments} comments")]
     private static partial void LogLoaded(ILogger logger, long comments);
 }
-
-/// <param name="Echo">What the database answered; must equal <paramref name="N"/>.</param>
-/// <param name="Session">"pool" (the worker's own) or "inherited" (shared with the supervisor and the other workers).</param>
-public sealed record EchoResponse(long N, long? Echo, long? ConnectionId, int? Pad, string Session, int Pid, int WorkerId, string? Error, string? Message);

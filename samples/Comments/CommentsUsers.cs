@@ -78,6 +78,3 @@ public sealed partial class CommentsUsers
     [LoggerMessage(Level = LogLevel.Warning, Message = "No users configured (Comments:Users): nobody can log in to post comments")]
     private static partial void LogNoUsers(ILogger logger);
 }
-
-/// <summary>A user, for <see cref="PasswordHasher{TUser}"/> (which does not look at it).</summary>
-public sealed record CommentsUser(string Name);

@@ -13,7 +13,3 @@ public interface ICommentsSession
 
     Task AddCommentAsync(string content, CancellationToken cancellationToken);
 }
-
-public sealed record EchoRow(long Echo, long ConnectionId, int PadLength);
-
-public sealed record Comment(long Id, string Content, string Posted);
