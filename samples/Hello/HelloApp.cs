@@ -27,6 +27,8 @@ public sealed class HelloApp : IForkHostApp
     {
         // What the top of a Program.cs does: services, builder.WebHost (Kestrel's options), logging, configuration.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+        // Generated JSON code: the app also runs as a NativeAOT executable, where no reflection-based serializer exists.
+        builder.Services.ConfigureHttpJsonOptions(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, HelloJsonContext.Default));
     }
 
     public void Configure(WorkerContext context, WebApplication app)
@@ -35,7 +37,7 @@ public sealed class HelloApp : IForkHostApp
         string greeting = context.LoadedProperties["greeting"];
         IEndpointRouteBuilder endpoints = app;
         endpoints.MapGet("/", () => $"{greeting} from worker {context.WorkerId} (pid {Environment.ProcessId})\n");
-        endpoints.MapGet("/whoami", () => Results.Json(new WhoAmI(
+        endpoints.MapGet("/whoami", () => TypedResults.Ok(new WhoAmI(
             Environment.ProcessId, context.WorkerId, context.Generation, int.Parse(context.LoadedProperties["loadedBy"], System.Globalization.CultureInfo.InvariantCulture))));
         endpoints.MapGet("/slow", async (int? ms, CancellationToken aborted) =>
         {
@@ -43,6 +45,4 @@ public sealed class HelloApp : IForkHostApp
             return Results.Text($"slept {ms ?? 1000} ms in pid {Environment.ProcessId}\n");
         });
     }
-
-    private sealed record WhoAmI(int Pid, int WorkerId, int Generation, int LoadedBy);
 }
