@@ -8,31 +8,73 @@ using Xunit.Abstractions;
 namespace ForkHost.Tests.Packaging;
 
 /// <summary>
-/// README's "For app authors" commands, run exactly as written, from an empty directory, against the packages in
+/// README's "For app authors" commands (its two blocks: the tool serving a new app from --app, and the app published
+/// as one NativeAOT executable), run exactly as written, from an empty directory, against the packages in
 /// artifacts/packages: a clean NuGet package folder, a temporary DOTNET_CLI_HOME (where the global tool and the
-/// template go), FORKHOST_REPO set to this repository and a free port in place of 8000. The test runs the
-/// <c>forkhost run</c> line in the background of the same shell and, once 4 workers have answered, lets the lines
-/// after it run, then stops the supervisor with SIGTERM.
+/// template go), FORKHOST_REPO set to this repository and a free port in place of 8000. The test runs the block's
+/// run line in the background of the same shell and, once 4 workers have answered, lets the lines after it run, then
+/// stops the supervisor with SIGTERM.
 /// </summary>
 public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
 {
     private const string Section = "## For app authors";
-    private const string RunLinePrefix = "forkhost run ";
     private const string ReadmeAddress = "127.0.0.1:8000";
     private const string PidMarker = "forkhost-test: pid ";
     private const string AfterMarker = "forkhost-test: after the run line";
 
     private static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(180);
+    // A NativeAOT publish compiles the app, ASP.NET Core and ForkHost to native code: minutes on 2 cores.
+    private static readonly TimeSpan AotSetupTimeout = TimeSpan.FromSeconds(600);
     private static readonly TimeSpan WorkersTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task The_readme_commands_take_an_empty_directory_to_four_workers_serving_a_new_app()
     {
-        foreach (string id in new[] { PackageFolder.Contract, PackageFolder.Tool, PackageFolder.Templates })
+        await RunReadmeBlockAsync(0, "forkhost run ", SetupTimeout, (work, cliHome, diagnostics) =>
+        {
+            // The global tool went to the temporary DOTNET_CLI_HOME, and the template wrote what it should.
+            Assert.True(File.Exists(Path.Combine(cliHome, ".dotnet", "tools", "forkhost")), $"forkhost is not in {cliHome}/.dotnet/tools\n{diagnostics()}");
+            string project = File.ReadAllText(Path.Combine(work, "MyApp", "MyApp.csproj"));
+            Assert.Contains($"""<PackageReference Include="ForkHost.Hosting" Version="{PackageFolder.Version}" />""", project);
+            Assert.Contains("<EnableDynamicLoading>true</EnableDynamicLoading>", project);
+            Assert.DoesNotContain("PublishAot", project);
+        }, async (root, cliHome) =>
+        {
+            // The installed tool carries no lab: the demo says so, with exit code 2.
+            (int demoExit, string demoError) = await RunAsync(Path.Combine(cliHome, ".dotnet", "tools", "forkhost"), "demo", ShellEnvironment(root, cliHome));
+            Assert.True(demoExit == 2, $"forkhost demo exited {demoExit}: {demoError}");
+            Assert.Contains("belongs to ForkHost's lab, which this install does not include", demoError);
+        });
+    }
+
+    [Fact]
+    public async Task The_readme_aot_commands_publish_a_new_app_as_one_native_executable_that_serves_from_four_copies_of_itself()
+    {
+        await RunReadmeBlockAsync(1, "MyApp/native/MyApp ", AotSetupTimeout, (work, _, diagnostics) =>
+        {
+            string project = File.ReadAllText(Path.Combine(work, "MyApp", "MyApp.csproj"));
+            Assert.Contains("<PublishAot>true</PublishAot>", project);
+            // The publish is the one ForkHost's own code must pass without a trim or AOT warning.
+            Assert.DoesNotMatch(@"warning IL\d{4}", diagnostics());
+            string native = Path.Combine(work, "MyApp", "native");
+            Assert.False(File.Exists(Path.Combine(native, "MyApp.dll")), $"the publish wrote MyApp.dll: not a NativeAOT build\n{diagnostics()}");
+        }, (_, _) => Task.CompletedTask);
+    }
+
+    /// <summary>
+    /// Runs README's <paramref name="block"/>th ```sh block of the section in an empty directory: the lines before the
+    /// one starting <paramref name="runLinePrefix"/> (checked by <paramref name="checkSetup"/>), then that line in the
+    /// background until 4 workers answer /whoami (each one a child of it, and the load step its own), then the lines
+    /// after it; then SIGTERM, exit 0 and no worker left.
+    /// </summary>
+    private async Task RunReadmeBlockAsync(int block, string runLinePrefix, TimeSpan setupTimeout,
+        Action<string, string, Func<string>> checkSetup, Func<string, string, Task> afterStop)
+    {
+        foreach (string id in new[] { PackageFolder.Contract, PackageFolder.Hosting, PackageFolder.Tool, PackageFolder.Templates })
             PackageFolder.Package(id);
         int port = LoopbackPorts.Free();
-        (string before, string runLine, string after) = ReadmeCommands(port);
+        (string before, string runLine, string after) = ReadmeCommands(port, block, runLinePrefix);
 
         DirectoryInfo root = Directory.CreateTempSubdirectory("forkhost-app-authors-");
         string work = Directory.CreateDirectory(Path.Combine(root.FullName, "app")).FullName;
@@ -57,23 +99,17 @@ public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
         try
         {
             var phase = Stopwatch.StartNew();
-            forkhostPid = int.Parse(await shell.WaitForLineAsync(PidMarker, SetupTimeout, "the commands before the run line"), CultureInfo.InvariantCulture);
+            forkhostPid = int.Parse(await shell.WaitForLineAsync(PidMarker, setupTimeout, "the commands before the run line"), CultureInfo.InvariantCulture);
             output.WriteLine($"the commands before the run line: {phase.Elapsed.TotalSeconds:F1} s");
             string Diagnostics() => $"{shell.Diagnostics()}\n--- forkhost ---\n{ReadLog(log)}";
-
-            // The global tool went to the temporary DOTNET_CLI_HOME, and the template wrote what it should.
-            Assert.True(File.Exists(Path.Combine(cliHome, ".dotnet", "tools", "forkhost")), $"forkhost is not in {cliHome}/.dotnet/tools\n{Diagnostics()}");
-            string project = File.ReadAllText(Path.Combine(work, "MyApp", "MyApp.csproj"));
-            Assert.Contains($"""<PackageReference Include="ForkHost.Abstractions" Version="{PackageFolder.Version}" ExcludeAssets="runtime" />""", project);
-            Assert.Contains("<EnableDynamicLoading>true</EnableDynamicLoading>", project);
-            Assert.False(File.Exists(Path.Combine(work, "MyApp", "bin", "Debug", "net10.0", "ForkHost.Abstractions.dll")), "the app's build ships its own copy of the contract");
+            checkSetup(work, cliHome, Diagnostics);
 
             using HttpClient client = Http.CreateClient();
             var address = new Uri($"http://127.0.0.1:{port}");
             var watch = Stopwatch.StartNew();
             while (workers.Count < 4)
             {
-                Assert.True(ProcessTable.IsAlive(forkhostPid), $"forkhost exited before 4 workers answered\n{Diagnostics()}");
+                Assert.True(ProcessTable.IsAlive(forkhostPid), $"the supervisor exited before 4 workers answered\n{Diagnostics()}");
                 Assert.True(watch.Elapsed < WorkersTimeout, $"Only {workers.Count} workers answered /whoami within {WorkersTimeout.TotalSeconds} s\n{Diagnostics()}");
                 try
                 {
@@ -94,16 +130,12 @@ public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
             Assert.Matches(@"Hello from worker [1-4] \(pid \d+\)", shell.Diagnostics());
 
             Assert.Equal(0, Interop.Libc.Kill(forkhostPid, Interop.Signals.SIGTERM));
-            int exitCode = await shell.WaitForExitAsync(StepTimeout, "forkhost's exit after SIGTERM");
-            Assert.True(exitCode == 0, $"forkhost (and so the script) exited {exitCode}\n{Diagnostics()}");
-            output.WriteLine($"all of it, to forkhost's exit: {phase.Elapsed.TotalSeconds:F1} s");
+            int exitCode = await shell.WaitForExitAsync(StepTimeout, "the supervisor's exit after SIGTERM");
+            Assert.True(exitCode == 0, $"the supervisor (and so the script) exited {exitCode}\n{Diagnostics()}");
+            output.WriteLine($"all of it, to the supervisor's exit: {phase.Elapsed.TotalSeconds:F1} s");
             Assert.False(ProcessTable.IsAlive(forkhostPid));
             Assert.All(workers, pid => Assert.False(ProcessTable.IsAlive(pid), $"worker {pid} outlived its supervisor"));
-
-            // The installed tool carries no lab: the demo says so, with exit code 2.
-            (int demoExit, string demoError) = await RunAsync(Path.Combine(cliHome, ".dotnet", "tools", "forkhost"), "demo", ShellEnvironment(root.FullName, cliHome));
-            Assert.True(demoExit == 2, $"forkhost demo exited {demoExit}: {demoError}");
-            Assert.Contains("belongs to ForkHost's lab, which this install does not include", demoError);
+            await afterStop(root.FullName, cliHome);
         }
         finally
         {
@@ -123,20 +155,21 @@ public sealed partial class ForAppAuthorsTests(ITestOutputHelper output)
     }
 
     /// <summary>The block's lines before the run line, the run line (with a free port), and the lines after it.</summary>
-    private static (string Before, string RunLine, string After) ReadmeCommands(int port)
+    private static (string Before, string RunLine, string After) ReadmeCommands(int port, int blockIndex, string runLinePrefix)
     {
         string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "README.md"));
         int start = readme.IndexOf($"\n{Section}\n", StringComparison.Ordinal);
         Assert.True(start >= 0, $"README.md has no '{Section}' section");
         int end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
         string section = end < 0 ? readme[start..] : readme[start..end];
-        Match block = ShellBlock().Match(section);
-        Assert.True(block.Success, $"README.md's '{Section}' has no ```sh block");
+        MatchCollection blocks = ShellBlock().Matches(section);
+        Assert.True(blocks.Count > blockIndex, $"README.md's '{Section}' has no ```sh block number {blockIndex + 1}");
+        Match block = blocks[blockIndex];
 
         string[] lines = block.Groups[1].Value.Split('\n');
-        int run = Array.FindIndex(lines, line => line.StartsWith(RunLinePrefix, StringComparison.Ordinal));
-        Assert.True(run >= 0 && lines.Count(line => line.StartsWith(RunLinePrefix, StringComparison.Ordinal)) == 1, "the block needs one 'forkhost run' line");
-        Assert.False(lines[run].EndsWith('\\'), "the 'forkhost run' line must be one line");
+        int run = Array.FindIndex(lines, line => line.StartsWith(runLinePrefix, StringComparison.Ordinal));
+        Assert.True(run >= 0 && lines.Count(line => line.StartsWith(runLinePrefix, StringComparison.Ordinal)) == 1, $"the block needs one '{runLinePrefix}' line");
+        Assert.False(lines[run].EndsWith('\\'), $"the '{runLinePrefix}' line must be one line");
         string before = string.Join('\n', lines[..run]), after = string.Join('\n', lines[(run + 1)..]);
         Assert.Contains(ReadmeAddress, lines[run]);
         Assert.Contains(ReadmeAddress, after); // the curl

@@ -112,16 +112,21 @@ public sealed class PackageContentsTests
     }
 
     [Fact]
-    public void The_template_references_the_contract_at_the_packed_version_and_is_found_as_forkhost()
+    public void The_template_references_the_hosting_package_at_the_packed_version_offers_aot_and_is_found_as_forkhost()
     {
         XDocument project = XDocument.Parse(PackageFolder.ReadEntry(PackageFolder.Templates, "content/ForkHostApp/MyApp.csproj"));
         XElement reference = Assert.Single(project.Descendants("PackageReference"));
-        Assert.Equal(PackageFolder.Contract, (string?)reference.Attribute("Include"));
+        Assert.Equal(PackageFolder.Hosting, (string?)reference.Attribute("Include"));
         Assert.Equal(PackageFolder.Version, (string?)reference.Attribute("Version"));
-        Assert.Equal("runtime", (string?)reference.Attribute("ExcludeAssets"));
+        // Its own executable, and a plugin forkhost run can load.
+        Assert.Equal("Exe", project.Descendants("OutputType").Single().Value);
+        Assert.Equal("true", project.Descendants("EnableDynamicLoading").Single().Value);
 
         using JsonDocument template = JsonDocument.Parse(PackageFolder.ReadEntry(PackageFolder.Templates, "content/ForkHostApp/.template.config/template.json"));
         Assert.Equal("forkhost", template.RootElement.GetProperty("shortName").GetString());
         Assert.Equal("MyApp", template.RootElement.GetProperty("sourceName").GetString());
+        Assert.Equal("bool", template.RootElement.GetProperty("symbols").GetProperty("NativeAot").GetProperty("datatype").GetString());
+        using JsonDocument host = JsonDocument.Parse(PackageFolder.ReadEntry(PackageFolder.Templates, "content/ForkHostApp/.template.config/dotnetcli.host.json"));
+        Assert.Equal("aot", host.RootElement.GetProperty("symbolInfo").GetProperty("NativeAot").GetProperty("longName").GetString());
     }
 }
