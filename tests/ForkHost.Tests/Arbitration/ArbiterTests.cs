@@ -80,6 +80,59 @@ public sealed class ArbiterTests
     }
 
     [Fact]
+    public async Task A_worker_of_another_build_at_start_halts_the_supervisor_with_exit_2_naming_both_builds()
+    {
+        await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 2, MaxBootFailures = 5 });
+        harness.Launcher.OnLaunched = worker => worker.RefuseAsWrongBuild("App 1.1.0 (build bbbbbbbbbbbb)", "App 1.0.0 (build aaaaaaaaaaaa)");
+        await harness.StartAsync(autoReady: false);
+        for (int i = 0; i < 20 && !harness.Run.IsCompleted; i++)
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(1));
+
+        // The first refusal ends the start: no respawn can fix it, and nothing was half-started.
+        Assert.Equal(2, await harness.Run.WaitAsync(TimeSpan.FromSeconds(5)));
+        string refusal = harness.Logger.WithId(EventIds.WorkerWrongBuild)[0];
+        Assert.Contains("App 1.1.0 (build bbbbbbbbbbbb)", refusal);
+        Assert.Contains("App 1.0.0 (build aaaaaaaaaaaa)", refusal);
+        Assert.Empty(harness.Logger.WithId(EventIds.WorkerBootFailed));
+        Assert.Empty(harness.Launcher.Live);
+    }
+
+    [Fact]
+    public async Task A_respawned_worker_of_another_build_is_refused_while_the_others_keep_serving_and_the_slot_is_retried_with_backoff()
+    {
+        await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 2, MaxBootFailures = 2 });
+        await harness.StartAsync();
+        harness.Launcher.OnLaunched = worker => worker.RefuseAsWrongBuild("App 1.1.0 (build bbbbbbbbbbbb)", "App 1.0.0 (build aaaaaaaaaaaa)");
+
+        FakeWorker killed = harness.Launcher.Live[0], serving = harness.Launcher.Live[1];
+        killed.KilledFromOutside();
+        for (int i = 0; i < 30; i++)
+        {
+            serving.Heartbeat();
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(1));
+        }
+
+        // Far more refusals than --max-boot-failures, and still no halt: this is not the app's fault.
+        Assert.False(harness.Run.IsCompleted, "the supervisor halted");
+        Assert.InRange(harness.Logger.WithId(EventIds.WorkerWrongBuild).Count, 3, 30);
+        Assert.Empty(harness.Logger.WithId(EventIds.WorkerBootFailed));
+        Assert.Equal(1, (await harness.Arbiter.GetStatusAsync(CancellationToken.None)).ReadyWorkers);
+
+        // The deploy is put back: the next respawn boots, and the service is whole again.
+        harness.Launcher.OnLaunched = null;
+        for (int i = 0; i < 10 && harness.Launcher.Live.Count < 2; i++)
+        {
+            serving.Heartbeat();
+            await harness.AdvanceAsync(TimeSpan.FromSeconds(1));
+        }
+        FakeWorker replacement = Assert.Single(harness.Launcher.Live, w => w.Slot == killed.Slot);
+        replacement.Ready();
+        await harness.SettleAsync();
+        Assert.Equal(2, (await harness.Arbiter.GetStatusAsync(CancellationToken.None)).ReadyWorkers);
+        Assert.Equal(0, await harness.StopAsync());
+    }
+
+    [Fact]
     public async Task A_worker_that_crashes_after_serving_is_replaced_at_once_then_with_backoff()
     {
         await using var harness = new ArbiterHarness(ArbiterHarness.DefaultSettings with { Workers = 1 });

@@ -108,6 +108,14 @@ internal sealed class FakeWorker(int pid, WorkerBoot boot, IWorkerEvents events)
         Exit(1);
     }
 
+    /// <summary>It runs another build than the supervisor's: it refuses to boot, naming both, and exits 2, as the real one does.</summary>
+    public void RefuseAsWrongBuild(string workerBuild, string supervisorBuild)
+    {
+        events.MessageReceived(new ReceivedMessage(new BootFailedMessage(
+            $"this worker runs {workerBuild}, not the supervisor's build {supervisorBuild}: deploy new code with USR2", workerBuild), []));
+        Exit(2);
+    }
+
     /// <summary>Death by a signal the supervisor did not send (an operator's kill -9, the OOM killer).</summary>
     public void KilledFromOutside(int signal = Interop.Signals.SIGKILL) => Exit(128 + signal);
 

@@ -28,6 +28,9 @@ internal static class RepositoryPaths
 
     public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
 
+    /// <summary>The Hello sample as its own executable (its apphost: ForkHostProgram.RunAsync&lt;HelloApp&gt;), under the JIT.</summary>
+    public static string HelloExecutable => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello");
+
     public static string GreeterApp => Path.Combine(Root, "samples", "Greeter", "bin", Configuration, "net10.0", "Greeter.dll");
 
     public static string TestApps => Path.Combine(Root, "tests", "ForkHost.TestApps", "bin", Configuration, "net10.0", "ForkHost.TestApps.dll");

@@ -6,15 +6,28 @@ using ForkHost.Tests.Infrastructure;
 
 namespace ForkHost.Tests.Service;
 
-/// <summary>systemd integration without systemd: a datagram listener as NOTIFY_SOCKET, and systemd-socket-activate.</summary>
+/// <summary>
+/// systemd integration without systemd: a datagram listener as NOTIFY_SOCKET, and systemd-socket-activate. Each for
+/// both programs a supervisor can be: forkhost run --app Hello.dll, and Hello's own executable.
+/// </summary>
 public sealed class SystemdTests
 {
-    [Fact]
-    public async Task The_notify_sequence_for_start_reload_and_stop_is_exactly_as_documented()
+    private const string Tool = "forkhost run --app";
+    private const string OwnExecutable = "own executable";
+
+    /// <summary>The program and its arguments that serve the Hello sample with <paramref name="options"/>, with JSON logs.</summary>
+    private static (string Executable, string[] Arguments) ServeHello(string program, params string[] options) => program == OwnExecutable
+        ? (RepositoryPaths.HelloExecutable, [.. options, "--log-format", "json"])
+        : (RepositoryPaths.Supervisor, ["run", "--app", RepositoryPaths.HelloApp, .. options, "--log-format", "json"]);
+
+    [Theory]
+    [InlineData(Tool)]
+    [InlineData(OwnExecutable)]
+    public async Task The_notify_sequence_for_start_reload_and_stop_is_exactly_as_documented(string program)
     {
         using var notify = new NotifyListener();
-        await using var forkhost = ForkHostProcess.Start(["run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:0"],
-            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path });
+        (string executable, string[] arguments) = ServeHello(program, "--workers", "2", "--bind", "127.0.0.1:0");
+        await using var forkhost = ForkHostProcess.Start(arguments, new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notify.Path }, executable);
         await forkhost.WaitForAllReadyAsync();
         Assert.All(forkhost.WorkerPids(), pid => Assert.DoesNotContain("NOTIFY_SOCKET=", File.ReadAllText($"/proc/{pid}/environ")));
 
@@ -52,17 +65,19 @@ public sealed class SystemdTests
     }
 
     [Theory]
-    [InlineData("shared")]
-    [InlineData("dispatch")]
-    public async Task Socket_activation_serves_on_the_socket_systemd_hands_in(string balance)
+    [InlineData("shared", Tool)]
+    [InlineData("dispatch", Tool)]
+    [InlineData("shared", OwnExecutable)]
+    public async Task Socket_activation_serves_on_the_socket_systemd_hands_in(string balance, string program)
     {
+        (string executable, string[] arguments) = ServeHello(program, "--workers", "2", "--bind", "127.0.0.1:1", "--balance", balance);
         int port = LoopbackPorts.Free();
         var startInfo = new System.Diagnostics.ProcessStartInfo("systemd-socket-activate")
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,
         };
-        foreach (string argument in (string[])["-l", $"127.0.0.1:{port}", "--fdname=web", RepositoryPaths.Supervisor, "run", "--app", RepositoryPaths.HelloApp, "--workers", "2", "--bind", "127.0.0.1:1", "--balance", balance, "--log-format", "json"])
+        foreach (string argument in (string[])["-l", $"127.0.0.1:{port}", "--fdname=web", executable, .. arguments])
             startInfo.ArgumentList.Add(argument);
         using var activator = System.Diagnostics.Process.Start(startInfo)!;
         Task<string> output = activator.StandardOutput.ReadToEndAsync();
