@@ -33,6 +33,19 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>The kernel's name for the process (/proc/PID/comm, what ps and top show), which a program may set itself; "" once it is gone.</summary>
+    public static string CommandName(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
     /// <summary>
     /// True once every thread of the process is stopped: SIGSTOP takes effect a moment after kill(2) returns, and until
     /// then a thread may still open or close descriptors.

@@ -26,6 +26,12 @@ internal static class RepositoryPaths
     /// <summary>The Comments sample, as the lab's build copies it for the demo.</summary>
     public static string CommentsApp => Path.Combine(LabDirectory, "demo-app", "Comments.dll");
 
+    /// <summary>The Comments sample as its own executable under the JIT: the apphost next to Comments.dll.</summary>
+    public static string CommentsOwnExecutableDirectory => Path.Combine(Root, "samples", "Comments", "bin", Configuration, "net10.0");
+
+    /// <summary>The Comments sample published with NativeAOT, by ./dev test (and ./dev aot), not by the build.</summary>
+    public static string CommentsNativeAot => Path.Combine(Root, "artifacts", "aot", "Comments", "Comments");
+
     public static string HelloApp => Path.Combine(Root, "samples", "Hello", "bin", Configuration, "net10.0", "Hello.dll");
 
     /// <summary>The Hello sample as its own executable (its apphost: ForkHostProgram.RunAsync&lt;HelloApp&gt;), under the JIT.</summary>

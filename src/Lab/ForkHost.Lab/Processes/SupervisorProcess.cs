@@ -59,7 +59,7 @@ internal sealed class SupervisorProcess : IAsyncDisposable
         }
         foreach (string argument in startInfo.Arguments)
             processStartInfo.ArgumentList.Add(argument);
-        if (startInfo.Arguments.FirstOrDefault() == "run" && !startInfo.Arguments.Contains("--log-format"))
+        if (Serves(startInfo) && !startInfo.Arguments.Contains("--log-format"))
         {
             processStartInfo.ArgumentList.Add("--log-format");
             processStartInfo.ArgumentList.Add("json");
@@ -84,6 +84,11 @@ internal sealed class SupervisorProcess : IAsyncDisposable
     }
 
     public int Pid => _process.Id;
+
+    /// <summary>A supervisor's command line: forkhost's <c>run</c>, or an app's own executable given options, not a command.</summary>
+    private static bool Serves(SupervisorStartInfo startInfo) =>
+        startInfo.Arguments.FirstOrDefault() == "run"
+        || (startInfo.IsOwnExecutable && startInfo.Arguments.FirstOrDefault() is not ("status" or "--version"));
 
     public IReadOnlyList<SupervisorLogEvent> Events
     {
@@ -184,6 +189,30 @@ internal sealed class SupervisorProcess : IAsyncDisposable
             throw new TimeoutException($"forkhost did not exit (or something it started still holds its output) within {limit.TotalSeconds} s.\n{Diagnostics()}");
         }
         return _process.ExitCode;
+    }
+
+    /// <summary>
+    /// Its exit code once the process itself has exited, without waiting for the end of its output: after SIGUSR2 the
+    /// successor it started writes to the same output, and keeps it open, long after this one is gone.
+    /// </summary>
+    public async Task<int> WaitForProcessExitAsync(TimeSpan? timeout = null)
+    {
+        TimeSpan limit = timeout ?? DefaultWait;
+        var elapsed = Stopwatch.StartNew();
+        while (true)
+        {
+            // Not Process.WaitForExitAsync: with its output redirected, that waits for the end of the output too.
+            Task changed;
+            lock (_lock)
+                changed = _changed.Task;
+            if (_process.HasExited)
+                return _process.ExitCode;
+            TimeSpan remaining = limit - elapsed.Elapsed;
+            if (remaining <= TimeSpan.Zero)
+                throw new TimeoutException($"forkhost (pid {Pid}) did not exit within {limit.TotalSeconds} s.\n{Diagnostics()}");
+            // Exited completes the change; the delay bounds each wait whatever happens.
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining.TotalMilliseconds, 100))));
+        }
     }
 
     /// <summary>The end of what it wrote to each stream, for a failure message.</summary>

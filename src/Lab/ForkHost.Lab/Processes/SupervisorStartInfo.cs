@@ -6,8 +6,18 @@ internal sealed record SupervisorStartInfo
     /// <summary>The forkhost program; by default the one next to this one.</summary>
     public string Executable { get; init; } = Path.Combine(AppContext.BaseDirectory, "forkhost");
 
-    /// <summary>The command and its options, e.g. <c>run --app …</c>; <c>--log-format json</c> is added to a <c>run</c> without one.</summary>
+    /// <summary>
+    /// The command and its options, e.g. <c>run --app …</c>; <c>--log-format json</c> is added to a <c>run</c> without one
+    /// (and to an <see cref="IsOwnExecutable"/>'s options).
+    /// </summary>
     public required IReadOnlyList<string> Arguments { get; init; }
+
+    /// <summary>
+    /// <see cref="Executable"/> is an app's own executable (ForkHostProgram), not forkhost: it serves when its
+    /// arguments are forkhost run's options with no command before them, so those get JSON logs as a <c>run</c> does;
+    /// its <c>status</c> and <c>--version</c> do not.
+    /// </summary>
+    public bool IsOwnExecutable { get; init; }
 
     /// <summary>
     /// Set for the child on top of this process's environment; a null value removes a variable. Secrets such as
