@@ -9,7 +9,7 @@
 #
 #   bench/run.sh            # under 10 minutes on 2 cores (plus about 2½ for the NativeAOT publish when it is stale)
 # Knobs (environment): BENCH_DURATION (s, default 3), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_WARMUP (s of
-# load on /echo before measuring, recorded per second, default 5; BENCH_INTERLEAVE_WARMUP for the interleaved rounds, 10),
+# load on /echo before measuring, recorded per second, default 5; BENCH_INTERLEAVE_WARMUP for the interleaved rounds, 8),
 # BENCH_OUT (results directory, default bench/results/latest), BENCH_WORKER_ENV ("VAR=value ..." for the .NET
 # processes), BENCH_ONLY (space-separated server names to run, default all; "none" for none), BENCH_NO_DOCS=1 (do
 # not touch docs/), BENCH_ROUNDS (5), BENCH_INTERLEAVE ("forkhost-aot-4 forkhost-4 plain-kestrel uwsgi-4") and
@@ -24,7 +24,7 @@ export BENCH_ROOT
 # interleaved rounds, the whole run stays under 10 minutes. The interleaved rounds have their own warm-up.
 BENCH_DURATION=${BENCH_DURATION:-3}
 BENCH_WARMUP=${BENCH_WARMUP:-5}
-BENCH_INTERLEAVE_WARMUP=${BENCH_INTERLEAVE_WARMUP:-10}
+BENCH_INTERLEAVE_WARMUP=${BENCH_INTERLEAVE_WARMUP:-8}
 # shellcheck source=lib/defaults.sh
 source "$BENCH_ROOT/bench/lib/defaults.sh"
 BENCH_OUT=${BENCH_OUT:-$BENCH_ROOT/bench/results/latest}

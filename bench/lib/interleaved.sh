@@ -13,14 +13,21 @@
 #   3. memory: RSS and PSS of every worker of the long-lived instance, after that round's load.
 #
 # A spec is a server name as in run.sh, optionally with "@VAR=value,VAR=value": environment for that server only,
-# e.g. "forkhost-4@DOTNET_TieredPGO=0" (its results go under that name).
+# e.g. "forkhost-4@DOTNET_TieredPGO=0" (its results go under that name), and for a NativeAOT spec
+# "@BENCH_AOT_DIR=DIR" another publish of Comments, e.g. "forkhost-aot-4@BENCH_AOT_DIR=/tmp/speed".
 
 INTERLEAVED_FIGURES=(db_keepalive plain_keepalive plain_close)
 
 start_spec() {
-  local spec=$1 name=$2 base=${1%%@*} env=
+  local spec=$1 name=$2 base=${1%%@*} env= word extra=()
   [[ $spec == *@* ]] && env=${spec#*@}
-  local BENCH_WORKER_ENV="${BENCH_WORKER_ENV:-} ${env//,/ }"
+  # BENCH_AOT_DIR=DIR in a spec's environment is another NativeAOT build (an A/B of publish properties), not a
+  # variable for the server.
+  local BENCH_AOT_DIR=${BENCH_AOT_DIR:-}
+  for word in ${env//,/ }; do
+    if [[ $word == BENCH_AOT_DIR=* ]]; then BENCH_AOT_DIR=${word#*=}; else extra+=("$word"); fi
+  done
+  local BENCH_WORKER_ENV="${BENCH_WORKER_ENV:-} ${extra[*]}"
   case $base in
     forkhost-aot-[0-9]*) start_forkhost_aot "$name" "${base#forkhost-aot-}" ;;
     forkhost-[0-9]*-reuseport | forkhost-[0-9]*-dispatch)
@@ -53,7 +60,8 @@ rotated() {
   for ((i = 0; i < n; i++)); do printf '%s\n' "${specs[(i + round - 1) % n]}"; done
 }
 
-# measure_interleaved ROUNDS SPEC... → $BENCH_OUT/interleaved/<spec>/<figure>/round<N>.json, figure one of startup,
+# measure_interleaved ROUNDS SPEC... → $BENCH_OUT/interleaved/<spec>/<figure>/round<N>.json (<spec> with any character
+# but letters, digits and ._=- made _), figure one of startup,
 # memory and INTERLEAVED_FIGURES.
 measure_interleaved() {
   local rounds=$1 spec round figure mode path
@@ -67,10 +75,10 @@ measure_interleaved() {
     start_spec "$spec" "interleaved-${label[$spec]}"
     port[$spec]=$SERVER_PORT
     pid[$spec]=$SERVER_PID
-    mkdir -p "$root/$spec/startup" "$root/$spec/memory"
-    for figure in "${INTERLEAVED_FIGURES[@]}"; do mkdir -p "$root/$spec/$figure"; done
+    mkdir -p "$root/${label[$spec]}/startup" "$root/${label[$spec]}/memory"
+    for figure in "${INTERLEAVED_FIGURES[@]}"; do mkdir -p "$root/${label[$spec]}/$figure"; done
     /usr/bin/python3 "$BENCH_ROOT/bench/lib/await_workers.py" --port "$SERVER_PORT" --workers "$SERVER_WORKERS" \
-      --t0-ns "$SERVER_T0" --timeout 60 >"$root/$spec/long-lived.json" || die "$spec did not come up"
+      --t0-ns "$SERVER_T0" --timeout 60 >"$root/${label[$spec]}/long-lived.json" || die "$spec did not come up"
   done
   for spec in "$@"; do
     SERVER_PORT=${port[$spec]}
@@ -85,7 +93,7 @@ measure_interleaved() {
     for spec in "${order[@]}"; do
       start_spec "$spec" "interleaved-${label[$spec]}-start$round"
       /usr/bin/python3 "$BENCH_ROOT/bench/lib/await_workers.py" --port "$SERVER_PORT" --workers "$SERVER_WORKERS" \
-        --t0-ns "$SERVER_T0" --timeout 60 >"$root/$spec/startup/round$round.json" || { stop_server; die "$spec did not come up"; }
+        --t0-ns "$SERVER_T0" --timeout 60 >"$root/${label[$spec]}/startup/round$round.json" || { stop_server; die "$spec did not come up"; }
       stop_server
     done
     # 2. the load figures on the long-lived instances, each figure over all servers before the next
@@ -95,16 +103,16 @@ measure_interleaved() {
       mode=${figure#*_}
       for spec in "${order[@]}"; do
         SERVER_PORT=${port[$spec]}
-        run_wrk "$root/$spec/$figure/round$round.json" "$path" "$mode" "$duration"
+        run_wrk "$root/${label[$spec]}/$figure/round$round.json" "$path" "$mode" "$duration"
       done
     done
     # 3. memory after the load
     for spec in "${order[@]}"; do
       SERVER_PID=${pid[$spec]}
-      record_memory "$root/$spec/long-lived.json" "$root/$spec/memory/round$round.json"
+      record_memory "$root/${label[$spec]}/long-lived.json" "$root/${label[$spec]}/memory/round$round.json"
     done
     for spec in "${order[@]}"; do
-      log "interleaved round $round, $spec: $(/usr/bin/python3 - "$root/$spec" "$round" <<'PY'
+      log "interleaved round $round, $spec: $(/usr/bin/python3 - "$root/${label[$spec]}" "$round" <<'PY'
 import json, sys
 d, r = sys.argv[1], sys.argv[2]
 j = lambda f: json.load(open(f"{d}/{f}/round{r}.json"))
