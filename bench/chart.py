@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The bench's chart: req/s per server and scenario (with the database-alone ceiling), p99 latency, and memory per
-worker. Called by report.py; matplotlib from Debian's python3-matplotlib, no display needed."""
+worker, the warm-up curves, and the targets' ratios from the interleaved rounds. Called by report.py; matplotlib from Debian's python3-matplotlib, no display needed."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -9,13 +9,25 @@ import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first
 SCENARIOS = [("db_keepalive", "DB, keep-alive"), ("db_close", "DB, Connection: close"),
              ("plain_keepalive", "plain, keep-alive"), ("plain_close", "plain, Connection: close")]
 SHORT = {"forkhost-2": "ForkHost\n2 workers", "forkhost-4": "ForkHost\n4 workers",
-         "forkhost-4-reuseport": "ForkHost 4\nreuseport", "forkhost-4-dispatch": "ForkHost 4\ndispatch", "plain-kestrel": "plain\nKestrel",
+         "forkhost-4-reuseport": "ForkHost 4\nreuseport", "forkhost-4-dispatch": "ForkHost 4\ndispatch",
+         "forkhost-aot-2": "ForkHost AOT\n2 workers", "forkhost-aot-4": "ForkHost AOT\n4 workers", "plain-kestrel": "plain\nKestrel",
          "gunicorn-4": "gunicorn\n4 sync", "uwsgi-4": "uWSGI\n4 proc."}
 
 
-def draw(data, path, servers):
+# The targets (interleaved medians): (label, figure, key, peer, limit, higher is better).
+TARGETS = [("PSS ÷ uWSGI\n≤ 0.8", "memory", "pss_mib", "uwsgi-4", 0.8, False),
+           ("start ÷ uWSGI\n≤ 0.8", "startup", "seconds", "uwsgi-4", 0.8, False),
+           ("DB ka ÷ uWSGI\n≥ 4", "db_keepalive", "rps", "uwsgi-4", 4, True),
+           ("DB ka ÷ Kestrel\n≥ 1.0", "db_keepalive", "rps", "plain-kestrel", 1.0, True),
+           ("plain close\n÷ uWSGI ≥ 1.0", "plain_close", "rps", "uwsgi-4", 1.0, True),
+           ("plain ka ÷\nKestrel ≥ 0.9", "plain_keepalive", "rps", "plain-kestrel", 0.9, True),
+           ("DB p99 ÷ uWSGI\n≤ 1.0", "db_keepalive", "p99_ms", "uwsgi-4", 1.0, False)]
+
+
+def draw(data, path, servers, interleaved_median=None):
     names = [name for name, _ in servers if "db_keepalive" in data.get(name, {})]
-    fig, (throughput, latency, memory, warmup) = plt.subplots(1, 4, figsize=(22, 5.2), gridspec_kw={"width_ratios": [2.2, 1.4, 1.2, 1.4]})
+    fig, (throughput, latency, memory, warmup, targets) = plt.subplots(
+        1, 5, figsize=(27, 5.6), gridspec_kw={"width_ratios": [2.6, 1.6, 1.4, 1.4, 1.8]})
     width = 0.8 / len(SCENARIOS)
     for i, (key, label) in enumerate(SCENARIOS):
         xs = [n + (i - 1.5) * width for n in range(len(names))]
@@ -56,5 +68,24 @@ def draw(data, path, servers):
     warmup.set_ylabel("requests/s, database endpoint, keep-alive")
     warmup.set_title("Warm-up")
     warmup.legend(fontsize=7)
+    subjects = [spec for spec in ("forkhost-aot-4", "forkhost-4") if spec in data.get("interleaved", {})]
+    if interleaved_median and subjects:
+        # Each ratio over its limit, so 1.0 is the target line for every one of them: ≥ 1 meets a higher-is-better
+        # target; for lower-is-better ones the bar is limit ÷ ratio, so ≥ 1 meets it too.
+        width = 0.8 / len(subjects)
+        for i, spec in enumerate(subjects):
+            values = []
+            for _, figure, key, peer, limit, higher in TARGETS:
+                a, b = interleaved_median(data, spec, figure, key), interleaved_median(data, peer, figure, key)
+                values.append(0 if not a or not b else (a / b / limit if higher else limit / (a / b)))
+            xs = [n + (i - (len(subjects) - 1) / 2) * width for n in range(len(TARGETS))]
+            targets.bar(xs, values, width, label={"forkhost-aot-4": "ForkHost AOT ×4", "forkhost-4": "ForkHost JIT ×4"}[spec])
+        targets.axhline(1.0, color="black", linestyle="--", linewidth=1)
+        targets.set_xticks(range(len(TARGETS)), [t[0] for t in TARGETS], fontsize=6.5, rotation=40, ha="right")
+        targets.set_ylabel("how far the target is met (≥ 1 = met)")
+        targets.set_title("Targets, interleaved medians")
+        targets.legend(fontsize=8)
+    else:
+        targets.axis("off")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

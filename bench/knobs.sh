@@ -14,7 +14,7 @@ if ((${#settings[@]} == 0)); then
   settings=(
     ""                                        # the baseline
     "DOTNET_TieredPGO=0"                      # no instrumented tier: less JIT work while warming up
-    "DOTNET_GCgen0size=0x400000"              # a 4 MiB gen0 budget instead of the cache-sized default
+    "DOTNET_GCgen0size=400000"                # a 4 MiB gen0 budget instead of the cache-sized default
     "DOTNET_GCConserveMemory=5"               # compact more eagerly
     "DOTNET_GCHeapHardLimit=0x6000000"        # 96 MiB heap limit per process
     "DOTNET_EnableDiagnostics=0"              # no diagnostics IPC socket/thread

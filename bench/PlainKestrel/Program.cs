@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // The Comments sample in ONE Kestrel process, no supervisor: the baseline that prices ForkHost's multi-process model.
 // It runs the app's contract in the order ForkHost does (LoadAsync, then ConfigureBuilder and Configure: the same
-// pipeline, cookie authentication and antiforgery included), with the Kestrel settings forkhost-worker uses.
+// pipeline, cookie authentication and antiforgery included), with the Kestrel settings a ForkHost worker uses.
 // Usage: plain-kestrel --bind 127.0.0.1:PORT (FORKHOST_MYSQL: the database); with --certfile PEM --keyfile PEM it
 // serves HTTPS as a forkhost https:// bind does (HTTP/1.1 and HTTP/2 by ALPN).
 string? certFile = null, keyFile = null;
@@ -48,7 +48,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
         kestrel.Listen(endpoint);
         return;
     }
-    // As a forkhost-worker serves an https:// bind: the same protocols, Kestrel's UseHttps, the certificate from PEM files.
+    // As a ForkHost worker serves an https:// bind: the same protocols, Kestrel's UseHttps, the certificate from PEM files.
     kestrel.Listen(endpoint, listen =>
     {
         listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;

@@ -17,15 +17,27 @@ _start() {
   SERVER_T0=$STARTED_NS
 }
 
-# ForkHost: supervisor + N forkhost-worker processes, each with its own MySqlConnector pool (20 fits 4 workers in
-# max_connections). Extra arguments go to `forkhost run` (e.g. --balance reuseport). BENCH_WORKER_ENV: extra
-# environment (VAR=value ...), which the supervisor passes on to its workers.
+# ForkHost (JIT): the forkhost tool as supervisor, loading Comments.dll, and N workers (forkhost started again), each
+# with its own MySqlConnector pool (20 fits 4 workers in max_connections). Extra arguments go to `forkhost run` (e.g.
+# --balance reuseport). BENCH_WORKER_ENV: extra environment (VAR=value ...), which the supervisor passes on to its workers.
 start_forkhost() {
   local name=$1 workers=$2
   shift 2
   # shellcheck disable=SC2086  # BENCH_WORKER_ENV is a list of VAR=value words on purpose
   _start "$name" "$workers" env FORKHOST_MYSQL="$BENCH_DB;MaximumPoolSize=20" ${BENCH_WORKER_ENV:-} \
     "$BENCH_BIN/forkhost" run --app "$BENCH_BIN/demo-app/Comments.dll" --workers "$workers" \
+    --bind 127.0.0.1:@PORT@ --log-format json "$@"
+}
+
+# ForkHost, NativeAOT: the Comments sample published with PublishAot=true is its own supervisor and, started again
+# through /proc/self/exe, every worker; it takes forkhost run's options but --app. BENCH_AOT_DIR: the publish
+# directory (bench/run.sh's ensure_aot_build sets it).
+start_forkhost_aot() {
+  local name=$1 workers=$2
+  shift 2
+  # shellcheck disable=SC2086  # BENCH_WORKER_ENV is a list of VAR=value words on purpose
+  _start "$name" "$workers" env FORKHOST_MYSQL="$BENCH_DB;MaximumPoolSize=20" ${BENCH_WORKER_ENV:-} \
+    "${BENCH_AOT_DIR:?the NativeAOT build is not set up}/Comments" --workers "$workers" \
     --bind 127.0.0.1:@PORT@ --log-format json "$@"
 }
 
@@ -60,4 +72,31 @@ stop_server() {
   local kept=() pgid
   for pgid in "${BENCH_GROUPS[@]}"; do [[ $pgid == "$SERVER_PID" ]] || kept+=("$pgid"); done
   BENCH_GROUPS=("${kept[@]}")
+}
+
+# The NativeAOT build of the Comments sample, for start_forkhost_aot: artifacts/aot/Comments when it is there and
+# newer than every source it is built from (samples/Comments, src/, the repository's build files), otherwise a fresh
+# `dotnet publish -p:PublishAot=true` into $BENCH_OUT/aot/Comments (about 2½ minutes on 2 cores). Sets BENCH_AOT_DIR
+# and BENCH_AOT_BUILD (which of the two, for settings.json).
+ensure_aot_build() {
+  local cached=$BENCH_ROOT/artifacts/aot/Comments newer=
+  if [[ -x $cached/Comments ]]; then
+    newer=$(cd "$BENCH_ROOT" && find samples/Comments src Directory.Build.props Directory.Packages.props global.json \
+      \( -name bin -o -name obj \) -prune -o -type f -newer "$cached/Comments" -print -quit)
+    if [[ -z $newer ]]; then
+      BENCH_AOT_DIR=$cached
+      BENCH_AOT_BUILD="reused artifacts/aot/Comments (published $(date -u -r "$cached/Comments" '+%Y-%m-%d %H:%M UTC'), newer than its sources"
+      log "NativeAOT: $BENCH_AOT_BUILD)"
+      BENCH_AOT_BUILD+=")"
+      return 0
+    fi
+    log "NativeAOT: artifacts/aot/Comments is older than $newer"
+  fi
+  BENCH_AOT_DIR=$BENCH_OUT/aot/Comments
+  log "NativeAOT: publishing samples/Comments into ${BENCH_AOT_DIR#"$BENCH_ROOT"/} (about 2½ minutes)"
+  local t0=$SECONDS
+  dotnet publish "$BENCH_ROOT/samples/Comments/Comments.csproj" -c Release -r linux-x64 -p:PublishAot=true \
+    -o "$BENCH_AOT_DIR" -nologo -v quiet -clp:ErrorsOnly >&2
+  BENCH_AOT_BUILD="published into ${BENCH_AOT_DIR#"$BENCH_ROOT"/} by this run, $((SECONDS - t0)) s"
+  log "NativeAOT: $BENCH_AOT_BUILD"
 }

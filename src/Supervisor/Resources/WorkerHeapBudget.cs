@@ -93,8 +93,9 @@ internal sealed partial class WorkerHeapBudget(long? cgroupLimit, string? operat
             : new Dictionary<string, string>();
     }
 
-    /// <summary>As the runtime reads DOTNET_GC* numbers: hexadecimal, with or without 0x.</summary>
-    public static string Hex(long bytes) => "0x" + bytes.ToString("x", CultureInfo.InvariantCulture);
+    /// <summary>As the runtime reads DOTNET_GC* numbers: hexadecimal digits, without 0x (CoreCLR takes either, but a
+    /// NativeAOT app's runtime rejects the prefix and ignores the setting).</summary>
+    public static string Hex(long bytes) => bytes.ToString("x", CultureInfo.InvariantCulture);
 
     public static string MiB(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#}M");
 

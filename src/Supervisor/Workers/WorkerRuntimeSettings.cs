@@ -14,8 +14,11 @@ internal static class WorkerRuntimeSettings
         // Idle thread-pool threads spin before they sleep; with N workers on fewer cores that spinning takes the CPU
         // the other workers, the database and the clients need (the p99 tail under load).
         ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
-        // A 4 MiB gen0 budget instead of one sized from the CPU's cache (tens of MiB, in every worker).
-        ["DOTNET_GCgen0size"] = "0x400000",
+        // A 4 MiB gen0 budget instead of one sized from the CPU's cache (tens of MiB, in every worker). Bare hex
+        // digits, no "0x": CoreCLR reads DOTNET_ numbers as hex either way, but NativeAOT's runtime (RhConfig) takes
+        // only hex digits and ignores a value with the prefix, which left NativeAOT workers at about 100 MiB PSS
+        // after load instead of 26 (docs/benchmarks.md, NativeAOT workers).
+        ["DOTNET_GCgen0size"] = "400000",
     };
 
     /// <summary>

@@ -16,9 +16,9 @@ public sealed class WorkerHeapLimitTests
     {
         using MemoryCgroup cgroup = MemoryCgroup.Create(640 * MiB);
         // (640M − 128M) / 2 − 48M = 208M.
-        Assert.Equal(["0xd000000", "0xd000000"], await WorkerHeapLimitsAsync(cgroup, []));
+        Assert.Equal(["d000000", "d000000"], await WorkerHeapLimitsAsync(cgroup, []));
         Assert.Equal(["(none)", "(none)"], await WorkerHeapLimitsAsync(cgroup, ["--worker-heap-limit", "off"]));
-        Assert.Equal(["0x8000000", "0x8000000"], await WorkerHeapLimitsAsync(cgroup, ["--worker-heap-limit", "128M"]));
+        Assert.Equal(["8000000", "8000000"], await WorkerHeapLimitsAsync(cgroup, ["--worker-heap-limit", "128M"]));
         Assert.Equal(["0x3000000", "0x3000000"], await WorkerHeapLimitsAsync(cgroup, [], new() { ["DOTNET_GCHeapHardLimit"] = "0x3000000" }));
     }
 

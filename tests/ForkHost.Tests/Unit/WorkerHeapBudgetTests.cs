@@ -46,8 +46,8 @@ public sealed class WorkerHeapBudgetTests
     public void The_environment_is_hex_and_the_operators_own_setting_wins()
     {
         var budget = new WorkerHeapBudget(640 * MiB, operatorSetting: null, NullLogger.Instance);
-        Assert.Equal("0x5000000", budget.EnvironmentFor(WorkerHeapLimitSetting.Auto, 4)[WorkerHeapBudget.HeapHardLimitVariable]);
-        Assert.Equal("0xd000000", budget.EnvironmentFor(WorkerHeapLimitSetting.Auto, 2)[WorkerHeapBudget.HeapHardLimitVariable]);
+        Assert.Equal("5000000", budget.EnvironmentFor(WorkerHeapLimitSetting.Auto, 4)[WorkerHeapBudget.HeapHardLimitVariable]);
+        Assert.Equal("d000000", budget.EnvironmentFor(WorkerHeapLimitSetting.Auto, 2)[WorkerHeapBudget.HeapHardLimitVariable]);
         Assert.Empty(budget.EnvironmentFor(WorkerHeapLimitSetting.Off, 4));
 
         var operators = new WorkerHeapBudget(640 * MiB, "DOTNET_GCHeapHardLimitPercent=0x20", NullLogger.Instance);
