@@ -17,8 +17,11 @@ public sealed class StateTrapTests(MySqlServerFixture mySql)
             JsonElement broken = traps[0].GetProperty("counts"), repaired = traps[1].GetProperty("counts");
             Assert.True(broken.GetProperty("sessions lost").GetInt64() > 0, $"run {run}: {traps[0]}");
             Assert.True(broken.GetProperty("beyond 10 per window").GetInt64() > 0, $"run {run}: {traps[0]}");
-            // The fixed half granted exactly the limit: the counter is shared, not refusing everything.
-            Assert.Equal(10, repaired.GetProperty("permits granted").GetInt64());
+            // The fixed half granted the limit and never more in any window: the counter is shared, not refusing
+            // everything. Its windows are epoch-aligned 30-second spans, so a burst that crosses a boundary (seen once in a
+            // full run) is granted up to the limit in each of the two windows it touches.
+            Assert.Equal(0, repaired.GetProperty("beyond 10 per window").GetInt64());
+            Assert.InRange(repaired.GetProperty("permits granted").GetInt64(), 10, 20);
             Assert.Equal(0, repaired.GetProperty("errors").GetInt64());
 
             // What the supervisor said at start: the broken half's two registrations, nothing for the fixed one.
